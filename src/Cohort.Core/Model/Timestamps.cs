@@ -1,0 +1,46 @@
+namespace Cohort.Core;
+
+/// <summary>The unit of the timestamps in line protocol and on the wire. Cohort stores nanoseconds.</summary>
+public enum TimestampPrecision
+{
+    /// <summary>Nanoseconds (the default).</summary>
+    Nanoseconds = 0,
+
+    /// <summary>Microseconds.</summary>
+    Microseconds = 1,
+
+    /// <summary>Milliseconds.</summary>
+    Milliseconds = 2,
+
+    /// <summary>Seconds.</summary>
+    Seconds = 3,
+}
+
+/// <summary>Conversions between Unix nanoseconds, other precisions and <see cref="DateTimeOffset"/>.</summary>
+public static class Timestamps
+{
+    /// <summary>Nanoseconds in one unit of the precision.</summary>
+    public static long NanosecondsPer(TimestampPrecision precision) => precision switch
+    {
+        TimestampPrecision.Nanoseconds => 1,
+        TimestampPrecision.Microseconds => 1_000,
+        TimestampPrecision.Milliseconds => 1_000_000,
+        TimestampPrecision.Seconds => 1_000_000_000,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
+    };
+
+    /// <summary>Unix nanoseconds of an instant (100 ns resolution, as <see cref="DateTimeOffset"/> has).</summary>
+    public static long FromDateTimeOffset(DateTimeOffset value) =>
+        checked((value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+
+    /// <summary>The instant of Unix nanoseconds, truncated to 100 ns.</summary>
+    public static DateTimeOffset ToDateTimeOffset(long unixNanoseconds) =>
+        DateTimeOffset.UnixEpoch.AddTicks(unixNanoseconds / 100);
+
+    /// <summary>The current time in Unix nanoseconds from a <see cref="TimeProvider"/>.</summary>
+    public static long Now(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        return FromDateTimeOffset(timeProvider.GetUtcNow());
+    }
+}
