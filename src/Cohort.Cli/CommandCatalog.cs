@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Cohort.Cli;
+
+/// <summary>Every verb of the tool, one static class per package under <c>Commands/</c>.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
