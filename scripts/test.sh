@@ -16,6 +16,12 @@ dotnet test Sdk.sln -c Release \
   -- RunConfiguration.TestSessionTimeout=3000000
 status=$?
 
+# Every package must pack (README, licence, symbols): a broken package fails the run like a failed test.
+pack_failed=0
+if [ "$status" -eq 0 ]; then
+  dotnet pack Sdk.sln -c Release --no-build -o "$root/artifacts/packages" >"$results/pack.log" 2>&1 || { pack_failed=1; tail -n 30 "$results/pack.log"; }
+fi
+
 passed=0; failed=0; files=0
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
@@ -31,5 +37,6 @@ done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "$files" -eq 0 ]; then failed=$((failed > 0 ? failed : 1)); fi
 
+failed=$((failed + pack_failed))
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
