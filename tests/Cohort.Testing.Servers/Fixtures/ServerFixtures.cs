@@ -1,0 +1,73 @@
+using Xunit;
+
+namespace Cohort.Testing.Servers;
+
+/// <summary>
+/// xunit fixture giving a test class (<c>IClassFixture&lt;PostgresFixture&gt;</c>) or a collection
+/// (<c>ICollectionFixture&lt;PostgresFixture&gt;</c>) the process-wide PostgreSQL server of <see cref="SharedServers"/>.
+/// Disposing the fixture leaves the server running for the other classes; it stops when the test process exits.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private PostgresServer? server;
+
+    /// <summary>The running server; valid once xunit has initialised the fixture.</summary>
+    public PostgresServer Server => server ?? throw new InvalidOperationException("The fixture has not been initialised.");
+
+    /// <summary>Connection string for the <c>postgres</c> database (prefer a database of your own: <see cref="CreateDatabaseAsync"/>).</summary>
+    public string ConnectionString => Server.ConnectionString;
+
+    /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
+    public Task<string> CreateDatabaseAsync(string prefix = "test", CancellationToken cancellationToken = default) =>
+        Server.CreateUniqueDatabaseAsync(prefix, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task InitializeAsync() => server = await SharedServers.GetPostgresAsync().ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>
+/// xunit fixture giving a test class or collection the process-wide InfluxDB 1.x server of <see cref="SharedServers"/>.
+/// </summary>
+public sealed class InfluxDbFixture : IAsyncLifetime
+{
+    private InfluxDbServer? server;
+
+    /// <summary>The running server; valid once xunit has initialised the fixture.</summary>
+    public InfluxDbServer Server => server ?? throw new InvalidOperationException("The fixture has not been initialised.");
+
+    /// <summary>The HTTP API's base address, <c>http://127.0.0.1:&lt;port&gt;/</c>.</summary>
+    public Uri BaseUri => Server.BaseUri;
+
+    /// <inheritdoc/>
+    public async Task InitializeAsync() => server = await SharedServers.GetInfluxDbAsync().ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>
+/// xunit fixture giving a test class or collection the process-wide anonymous Mosquitto broker of
+/// <see cref="SharedServers"/>. Tests of credentials or ACLs start their own <see cref="MosquittoServer"/>.
+/// </summary>
+public sealed class MosquittoFixture : IAsyncLifetime
+{
+    private MosquittoServer? server;
+
+    /// <summary>The running broker; valid once xunit has initialised the fixture.</summary>
+    public MosquittoServer Server => server ?? throw new InvalidOperationException("The fixture has not been initialised.");
+
+    /// <summary>The broker's host, <c>127.0.0.1</c>.</summary>
+    public string Host => Server.Host;
+
+    /// <summary>The broker's port.</summary>
+    public int Port => Server.Port;
+
+    /// <inheritdoc/>
+    public async Task InitializeAsync() => server = await SharedServers.GetMosquittoAsync().ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public Task DisposeAsync() => Task.CompletedTask;
+}
