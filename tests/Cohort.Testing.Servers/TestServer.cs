@@ -390,18 +390,31 @@ public abstract class TestServer : IAsyncDisposable
 
     private bool LogSaysPortInUse() => ReadLogTail(80).Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>From the process-exit hook: asks the server to shut down at once, without waiting.</summary>
+    /// <summary>From the process-exit hook: sets the watchdog off (or signals the server), without waiting.</summary>
     private void SignalAtExit()
     {
-        if (process is { HasExited: false } running)
+        if (watchdog is not null)
+        {
+            watchdog.Trigger();
+        }
+        else if (process is { HasExited: false } running)
         {
             Posix.Signal(running.Id, ExitSignal);
         }
     }
 
-    /// <summary>From the process-exit hook: waits briefly for the exit, kills what lingers, deletes the folder.</summary>
+    /// <summary>
+    /// From the process-exit hook: waits briefly for the watchdog to stop the server and delete the folder (it goes on
+    /// if the runner kills this process first); without a watchdog, kills what lingers and deletes the folder here.
+    /// </summary>
     private void CleanUpAtExit(long startedAt, TimeSpan budget)
     {
+        if (watchdog is not null)
+        {
+            watchdog.WaitForExit(budget - Stopwatch.GetElapsedTime(startedAt));
+            return;
+        }
+
         if (process is { HasExited: false } running)
         {
             var left = budget - Stopwatch.GetElapsedTime(startedAt);
@@ -412,7 +425,6 @@ public abstract class TestServer : IAsyncDisposable
             }
         }
 
-        watchdog?.Dispose();
         log?.Dispose();
         DisposeCore();
         ScratchDirectory.Delete(Directory);
@@ -460,7 +472,7 @@ public abstract class TestServer : IAsyncDisposable
         {
             try
             {
-                server.CleanUpAtExit(startedAt, TimeSpan.FromSeconds(3));
+                server.CleanUpAtExit(startedAt, TimeSpan.FromSeconds(5));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
