@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cohort.Testing.Servers.Internal;
 
 namespace Cohort.Testing.Servers.Tests;
@@ -35,5 +36,40 @@ public sealed class ServerHarnessTests
 
         Assert.Equal(5, ports.Distinct().Count());
         Assert.All(ports, p => Assert.InRange(p, 1024, 65535));
+    }
+
+    [Fact]
+    public void A_triggered_watchdog_stops_the_server_and_deletes_its_folder()
+    {
+        // Triggering closes the watchdog's pipe, exactly what the kernel does when the test process dies.
+        var folder = Directory.CreateTempSubdirectory("cohort-watchdog-test-").FullName;
+        File.WriteAllText(Path.Combine(folder, "data"), "x");
+        using var server = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
+        using var watchdog = Watchdog.Start(server.Id, Posix.SigTerm, folder)!;
+
+        watchdog.Trigger();
+
+        Assert.True(watchdog.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.True(server.WaitForExit(TimeSpan.FromSeconds(5)));
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void A_disposed_watchdog_leaves_the_server_alone()
+    {
+        var folder = Directory.CreateTempSubdirectory("cohort-watchdog-test-").FullName;
+        using var server = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
+        try
+        {
+            Watchdog.Start(server.Id, Posix.SigTerm, folder)!.Dispose();
+
+            Assert.False(server.HasExited);
+            Assert.True(Directory.Exists(folder));
+        }
+        finally
+        {
+            server.Kill();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -24,9 +24,10 @@ internal sealed class Watchdog : IDisposable
 
         const string Script = """
             read _ignored
+            alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
             kill -s "$2" "$1" 2>/dev/null
             i=0
-            while kill -0 "$1" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+            while alive "$1" && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
             kill -s KILL "$1" 2>/dev/null
             sleep 0.2
             rm -rf -- "$3"
