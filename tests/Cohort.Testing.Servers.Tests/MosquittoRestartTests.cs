@@ -27,4 +27,25 @@ public sealed class MosquittoRestartTests
         var result = await again.PublishAsync(MosquittoServerTests.Message("after/restart", "1"));
         Assert.True(result.IsSuccess);
     }
+
+    [Fact]
+    public async Task A_server_that_died_on_its_own_starts_again_on_the_same_port()
+    {
+        await using var server = new MosquittoServer();
+        await server.StartAsync();
+        var port = server.Port;
+        using (var process = System.Diagnostics.Process.GetProcessById(server.ProcessId!.Value))
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        Assert.False(server.IsRunning);
+        await server.StartAsync();
+
+        Assert.True(server.IsRunning);
+        Assert.Equal(port, server.Port);
+        using var client = await MosquittoServerTests.ConnectAsync(server);
+        Assert.True(client.IsConnected);
+    }
 }

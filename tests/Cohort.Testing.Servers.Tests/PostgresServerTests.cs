@@ -7,7 +7,7 @@ public sealed class PostgresServerTests(PostgresFixture pg) : IClassFixture<Post
     [Fact]
     public async Task Npgsql_creates_a_table_inserts_and_reads_back()
     {
-        var connectionString = await pg.CreateDatabaseAsync("smoke");
+        var connectionString = await pg.CreateUniqueDatabaseAsync("smoke");
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using (var create = new NpgsqlCommand("CREATE TABLE readings (device text, value double precision)", connection))
@@ -33,8 +33,8 @@ public sealed class PostgresServerTests(PostgresFixture pg) : IClassFixture<Post
     [Fact]
     public async Task Created_databases_are_separate()
     {
-        var first = await pg.CreateDatabaseAsync();
-        var second = await pg.CreateDatabaseAsync();
+        var first = await pg.CreateUniqueDatabaseAsync();
+        var second = await pg.CreateUniqueDatabaseAsync();
         await ExecuteAsync(first, "CREATE TABLE only_here (x int)");
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(second, "SELECT * FROM only_here"));
@@ -45,7 +45,7 @@ public sealed class PostgresServerTests(PostgresFixture pg) : IClassFixture<Post
     public async Task CreateDatabaseAsync_uses_the_given_name()
     {
         var name = "named_" + Guid.NewGuid().ToString("N")[..8];
-        var connectionString = await pg.Server.CreateDatabaseAsync(name);
+        var connectionString = await pg.CreateDatabaseAsync(name);
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

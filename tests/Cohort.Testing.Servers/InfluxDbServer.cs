@@ -12,15 +12,13 @@ namespace Cohort.Testing.Servers;
 /// </summary>
 public sealed class InfluxDbServer : TestServer
 {
-    private readonly string influxd;
     private readonly HttpClient probeClient = new() { Timeout = TimeSpan.FromSeconds(3) };
 
     /// <summary>Creates the server's temp folder; call <see cref="TestServer.StartAsync"/> to run it.</summary>
     /// <exception cref="TestServerException">InfluxDB is not installed.</exception>
     public InfluxDbServer()
-        : base("influxdb")
+        : base("influxdb", ServerBinaries.Find("influxd", "influxdb", "/usr/bin/influxd"))
     {
-        influxd = ServerBinaries.Find("influxd", "influxdb", "/usr/bin/influxd");
         ConfigPath = Path.Combine(Directory, "influxdb.conf");
     }
 
@@ -43,7 +41,7 @@ public sealed class InfluxDbServer : TestServer
     private protected override ProcessStartInfo CreateStartInfo()
     {
         File.WriteAllText(ConfigPath, Config());
-        var startInfo = NewStartInfo(influxd, "run", "-config", ConfigPath);
+        var startInfo = NewStartInfo(Program, "run", "-config", ConfigPath);
 
         // INFLUXDB_* variables override the config file: none of the machine's may steer the test server.
         foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith("INFLUXDB_", StringComparison.Ordinal)).ToList())

@@ -13,7 +13,6 @@ namespace Cohort.Testing.Servers;
 /// </summary>
 public sealed class MosquittoServer : TestServer
 {
-    private readonly string mosquitto;
     private readonly MosquittoServerOptions options;
     private readonly bool allowAnonymous;
 
@@ -21,10 +20,9 @@ public sealed class MosquittoServer : TestServer
     /// <param name="options">Users, ACL and anonymous access; null for an anonymous broker.</param>
     /// <exception cref="TestServerException">Mosquitto (or, with users, <c>mosquitto_passwd</c>) is not installed.</exception>
     public MosquittoServer(MosquittoServerOptions? options = null)
-        : base("mosquitto")
+        : base("mosquitto", ServerBinaries.Find("mosquitto", "mosquitto", "/usr/sbin/mosquitto"))
     {
         this.options = options ?? new MosquittoServerOptions();
-        mosquitto = ServerBinaries.Find("mosquitto", "mosquitto", "/usr/sbin/mosquitto");
         allowAnonymous = this.options.AllowAnonymous ?? this.options.Users.Count == 0;
         ConfigPath = Path.Combine(Directory, "mosquitto.conf");
         PasswordFilePath = this.options.Users.Count > 0 ? Path.Combine(Directory, "passwd") : null;
@@ -90,7 +88,7 @@ public sealed class MosquittoServer : TestServer
         }
 
         File.WriteAllText(ConfigPath, config.ToString());
-        return NewStartInfo(mosquitto, "-c", ConfigPath);
+        return NewStartInfo(Program, "-c", ConfigPath);
     }
 
     private protected override async Task<bool> ProbeAsync(CancellationToken cancellationToken)

@@ -23,14 +23,12 @@ public sealed class PostgresServer : TestServer
         ["-U", Superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"];
 
     private static readonly SemaphoreSlim TemplateGate = new(1, 1);
-    private readonly string binDirectory;
 
     /// <summary>Creates the server's temp folder; call <see cref="TestServer.StartAsync"/> to run it.</summary>
     /// <exception cref="TestServerException">PostgreSQL is not installed.</exception>
     public PostgresServer()
-        : base("postgres")
+        : base("postgres", ServerBinaries.PostgresBinDirectory())
     {
-        binDirectory = ServerBinaries.PostgresBinDirectory();
         DataDirectory = Path.Combine(Directory, "data");
         SocketDirectory = Path.Combine(Directory, "sock");
     }
@@ -105,7 +103,7 @@ public sealed class PostgresServer : TestServer
 
     private protected override ProcessStartInfo CreateStartInfo() =>
         AsServerUser(NewStartInfo(
-            Path.Combine(binDirectory, "postgres"),
+            Path.Combine(Program, "postgres"),
             "-D", DataDirectory,
             "-p", Port.ToString(CultureInfo.InvariantCulture),
             "-k", SocketDirectory,
@@ -134,7 +132,7 @@ public sealed class PostgresServer : TestServer
     /// </summary>
     private async Task<string> GetTemplateAsync(CancellationToken cancellationToken)
     {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(binDirectory + "\n" + string.Join(' ', InitdbArguments))))[..12];
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Program + "\n" + string.Join(' ', InitdbArguments))))[..12];
         var template = Path.Combine(ScratchDirectory.RootPath, $"template.postgres.{key}");
         await TemplateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -155,7 +153,7 @@ public sealed class PostgresServer : TestServer
                 }
 
                 await RunToEndAsync(
-                    AsServerUser(NewStartInfo(Path.Combine(binDirectory, "initdb"), ["-D", building, .. InitdbArguments])),
+                    AsServerUser(NewStartInfo(Path.Combine(Program, "initdb"), ["-D", building, .. InitdbArguments])),
                     cancellationToken).ConfigureAwait(false);
                 try
                 {

@@ -31,9 +31,11 @@ public abstract class TestServer : IAsyncDisposable
 
     /// <summary>Creates the server's temp folder; nothing runs until <see cref="StartAsync"/>.</summary>
     /// <param name="kind">A short name for folders and messages, such as <c>postgres</c>.</param>
-    private protected TestServer(string kind)
+    /// <param name="program">The server program (or its folder), found before the temp folder is made.</param>
+    private protected TestServer(string kind, string program)
     {
         Kind = kind;
+        Program = program;
         Directory = ScratchDirectory.Create(kind);
         LogPath = Path.Combine(Directory, "server.log");
     }
@@ -65,6 +67,9 @@ public abstract class TestServer : IAsyncDisposable
     /// <summary>A short name for the kind of server, such as <c>postgres</c>.</summary>
     public string Kind { get; }
 
+    /// <summary>The server program, or for PostgreSQL the folder of its programs.</summary>
+    private protected string Program { get; }
+
     /// <summary>
     /// Starts the server and returns when it answers over its own protocol. The first start chooses the port and
     /// prepares the data folder; later starts (after <see cref="StopAsync"/> or <see cref="KillAsync"/>) reuse both.
@@ -81,6 +86,11 @@ public abstract class TestServer : IAsyncDisposable
             if (IsRunning)
             {
                 return;
+            }
+
+            if (process is not null)
+            {
+                await StopCoreAsync(graceful: false, cancellationToken).ConfigureAwait(false); // it died on its own: release it
             }
 
             if (!initialized)

@@ -14,11 +14,16 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>The running server; valid once xunit has initialised the fixture.</summary>
     public PostgresServer Server => server ?? throw new InvalidOperationException("The fixture has not been initialised.");
 
-    /// <summary>Connection string for the <c>postgres</c> database (prefer a database of your own: <see cref="CreateDatabaseAsync"/>).</summary>
+    /// <summary>Connection string for the <c>postgres</c> database (prefer a database of your own: <see cref="CreateUniqueDatabaseAsync"/>).</summary>
     public string ConnectionString => Server.ConnectionString;
 
-    /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
-    public Task<string> CreateDatabaseAsync(string prefix = "test", CancellationToken cancellationToken = default) =>
+    /// <summary>Creates an empty database named <paramref name="name"/> and returns its connection string.</summary>
+    /// <remarks>The server is shared by the whole test process: a name used by two tests fails the second.</remarks>
+    public Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default) =>
+        Server.CreateDatabaseAsync(name, cancellationToken);
+
+    /// <summary>Creates an empty database with a unique name (<paramref name="prefix"/> plus a random suffix) and returns its connection string.</summary>
+    public Task<string> CreateUniqueDatabaseAsync(string prefix = "test", CancellationToken cancellationToken = default) =>
         Server.CreateUniqueDatabaseAsync(prefix, cancellationToken);
 
     /// <inheritdoc/>
