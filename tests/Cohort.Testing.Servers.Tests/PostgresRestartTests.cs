@@ -47,16 +47,25 @@ public sealed class PostgresRestartTests
     }
 
     [Fact]
-    public async Task Dispose_stops_the_server_and_deletes_its_folder()
+    public async Task Two_servers_in_one_process_get_their_own_port_folder_and_socket_and_dispose_alone()
     {
-        var server = new PostgresServer();
-        await server.StartAsync();
-        var pid = server.ProcessId!.Value;
+        var first = new PostgresServer();
+        await using var second = new PostgresServer();
+        await Task.WhenAll(first.StartAsync(), second.StartAsync());
 
-        await server.DisposeAsync();
+        Assert.NotEqual(first.Port, second.Port);
+        Assert.NotEqual(first.Directory, second.Directory);
+        Assert.NotEqual(first.SocketDirectory, second.SocketDirectory);
+        await PostgresServerTests.ExecuteAsync(await first.CreateDatabaseAsync("same_name"), "CREATE TABLE a (x int)");
+        await PostgresServerTests.ExecuteAsync(await second.CreateDatabaseAsync("same_name"), "CREATE TABLE a (x int)");
 
-        Assert.False(Directory.Exists(server.Directory));
-        Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(server.Directory, StringComparison.Ordinal));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => server.StartAsync());
+        var pid = first.ProcessId!.Value;
+        await first.DisposeAsync();
+
+        Assert.False(Directory.Exists(first.Directory));
+        Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(first.Directory, StringComparison.Ordinal));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.StartAsync());
+        Assert.True(second.IsRunning);
+        Assert.Equal(0, await PostgresServerTests.CountAsync(second.GetConnectionString("same_name"), "a"));
     }
 }
