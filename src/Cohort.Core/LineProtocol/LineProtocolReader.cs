@@ -341,7 +341,7 @@ public sealed class LineProtocolReader
                 var rawKey = line[keyStart..i];
                 if (rawKey.IsEmpty)
                 {
-                    return Error(keyStart, keyStart == line.Length ? "expected a field set after the measurement and tags" : "expected a field key", out errorAt, out reason);
+                    return Error(keyStart, "expected a field key", out errorAt, out reason);
                 }
 
                 if (i >= line.Length || line[i] != (byte)'=')
