@@ -608,7 +608,7 @@ public sealed class LineProtocolReader
                     return true;
                 }
 
-                return Fails(start, $"invalid boolean {Quote(token)} for field \"{DecodeForMessage(rawKey, cache)}\" (use t, T, true, True, TRUE, f, F, false, False or FALSE)", out errorAt, out reason);
+                return Fails(start, $"invalid boolean {Quote(token)} for field \"{DecodeForMessage(rawKey, cache)}\" (booleans are t, T, true, True, TRUE, f, F, false, False or FALSE; strings need double quotes)", out errorAt, out reason);
             case (byte)'-' or (byte)'.' or (>= (byte)'0' and <= (byte)'9'):
                 break;
             default:
