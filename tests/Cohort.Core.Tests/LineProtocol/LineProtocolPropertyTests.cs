@@ -95,6 +95,23 @@ public sealed class LineProtocolPropertyTests
             Assert.Equal(a.Rejections.Select(r => r.ToString()), b.Rejections.Select(r => r.ToString()));
         });
 
+    [Property(MaxTest = 300)]
+    public Property Whatever_was_read_from_arbitrary_bytes_writes_and_reads_back_the_same() =>
+        Prop.ForAll(Bytes(), bytes =>
+        {
+            var options = new LineProtocolReaderOptions { Lenient = true, TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() };
+            var batch = new PointBatch();
+            new LineProtocolReader(options).Read(bytes, batch);
+            var output = new ArrayBufferWriter<byte>();
+
+            var written = LineProtocolWriter.Default.Write(batch, output);
+            var again = new PointBatch();
+            new LineProtocolReader().Read(output.WrittenSpan, again);
+
+            Assert.True(written.IsComplete);
+            Assert.Equal(batch.ToPoints(), again.ToPoints());
+        });
+
     /// <summary>Byte strings: mutated line protocol (mostly near-valid) and raw noise.</summary>
     private static Arbitrary<byte[]> Bytes()
     {
