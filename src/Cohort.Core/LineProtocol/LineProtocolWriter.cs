@@ -34,6 +34,13 @@ public sealed class LineProtocolWriter
     private static readonly SearchValues<char> PlainKey = SearchValues.Create(PlainAscii(", =\\\n"));
     private static readonly SearchValues<char> PlainString = SearchValues.Create(PlainAscii("\"\\\n"));
 
+    // IndexOfAnyInRange allocates on this runtime; SearchValues over the same ranges does not.
+    private static readonly SearchValues<char> Ascii = SearchValues.Create(Range('\0', '\x7f'));
+    private static readonly SearchValues<char> Surrogates = SearchValues.Create(Range('\uD800', '\uDFFF'));
+
+    // Results are immutable: share the common ones so writing single points allocates nothing.
+    private static readonly WriteResult[] Successes = [.. Enumerable.Range(0, 64).Select(WriteResult.Success)];
+
     private readonly long _factor;
     private readonly bool _timestamps;
 
@@ -123,8 +130,9 @@ public sealed class LineProtocolWriter
         }
     }
 
-    private static WriteResult Result(int written, ImmutableArray<Rejection>.Builder? rejections) =>
-        rejections is null ? WriteResult.Success(written) : new WriteResult(written, rejections.ToImmutable());
+    private static WriteResult Result(int written, ImmutableArray<Rejection>.Builder? rejections) => rejections is not null
+        ? new WriteResult(written, rejections.ToImmutable())
+        : written < Successes.Length ? Successes[written] : WriteResult.Success(written);
 
     private int WriteChunk(PointBatch batch, int row, ArrayBufferWriter<byte> buffer, ref ImmutableArray<Rejection>.Builder? rejections, ref int written)
     {
@@ -417,7 +425,7 @@ public sealed class LineProtocolWriter
 
         foreach (var tag in series.Tags)
         {
-            problem = KeyProblem(tag.Key, "tag key") ?? KeyProblem(tag.Value, $"value of tag \"{tag.Key}\"");
+            problem = KeyProblem(tag.Key, "tag key") ?? KeyProblem(tag.Value, "value of tag", tag.Key);
             if (problem is not null)
             {
                 return problem;
@@ -427,19 +435,25 @@ public sealed class LineProtocolWriter
         return null;
     }
 
-    private static string? KeyProblem(string text, string what)
+    /// <summary>Why a name or string cannot be written, or null; <paramref name="tagKey"/> names the tag of a value.</summary>
+    private static string? KeyProblem(string text, string what, string? tagKey = null)
     {
+        string? problem = null;
         if (text.Contains('\n', StringComparison.Ordinal))
         {
-            return $"{what} contains a line feed, which line protocol cannot carry";
+            problem = "contains a line feed, which line protocol cannot carry";
+        }
+        else if (HasUnpairedSurrogate(text))
+        {
+            problem = "is not valid UTF-16 (an unpaired surrogate)";
         }
 
-        return HasUnpairedSurrogate(text) ? $"{what} is not valid UTF-16 (an unpaired surrogate)" : null;
+        return problem is null ? null : tagKey is null ? $"{what} {problem}" : $"{what} \"{tagKey}\" {problem}";
     }
 
     private static bool HasUnpairedSurrogate(ReadOnlySpan<char> text)
     {
-        var i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        var i = text.IndexOfAny(Surrogates);
         if (i < 0)
         {
             return false;
@@ -572,7 +586,7 @@ public sealed class LineProtocolWriter
             var c = text[0];
             if (c >= 0x80)
             {
-                var end = text.IndexOfAnyInRange('\0', '\x7f');
+                var end = text.IndexOfAny(Ascii);
                 var wide = end < 0 ? text : text[..end];
                 Utf8.FromUtf16(wide, span[pos..], out _, out var n, replaceInvalidSequences: true);
                 pos += n;
@@ -625,7 +639,7 @@ public sealed class LineProtocolWriter
             var c = text[0];
             if (c >= 0x80)
             {
-                var end = text.IndexOfAnyInRange('\0', '\x7f');
+                var end = text.IndexOfAny(Ascii);
                 var wide = end < 0 ? text : text[..end];
                 Utf8.FromUtf16(wide, span[pos..], out _, out var n, replaceInvalidSequences: true);
                 pos += n;
@@ -640,6 +654,17 @@ public sealed class LineProtocolWriter
 
         span[pos++] = (byte)'"';
         return pos;
+    }
+
+    private static string Range(char first, char last)
+    {
+        var chars = new char[last - first + 1];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = (char)(first + i);
+        }
+
+        return new string(chars);
     }
 
     private static string PlainAscii(string excluded)

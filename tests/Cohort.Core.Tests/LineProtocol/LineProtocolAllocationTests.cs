@@ -62,4 +62,30 @@ public sealed class LineProtocolAllocationTests
         Assert.Equal(Lines * 5, result.Written);
         Assert.True(allocated < 256, $"{allocated} bytes allocated for {Lines} points (only the result should allocate)");
     }
+
+    [Fact]
+    public void Writing_single_points_to_a_reused_buffer_allocates_nothing_per_point()
+    {
+        var batch = new PointBatch();
+        new LineProtocolReader().Read(Input(withTimestamps: true), batch);
+        var points = batch.ToPoints().ToArray();
+        var output = new ArrayBufferWriter<byte>();
+        foreach (var point in points)
+        {
+            LineProtocolWriter.Default.Write(point, output);
+        }
+
+        output.ResetWrittenCount();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var written = 0;
+        foreach (var point in points)
+        {
+            written += LineProtocolWriter.Default.Write(point, output).Written;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(Lines * 5, written);
+        Assert.True(allocated < 256, $"{allocated} bytes allocated for {Lines} points");
+    }
 }
