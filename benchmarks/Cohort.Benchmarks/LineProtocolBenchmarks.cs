@@ -17,6 +17,8 @@ namespace Cohort.Benchmarks;
 /// Run: <c>dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter '*LineProtocol*' --job short</c>.
 /// </remarks>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class LineProtocolBenchmarks
 {
     /// <summary>The number of points in the input.</summary>
