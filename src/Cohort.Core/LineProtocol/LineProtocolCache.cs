@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 
 namespace Cohort.Core.LineProtocol;
 
@@ -14,11 +15,50 @@ internal sealed class LineProtocolCache
     private readonly Dictionary<byte[], int> _fieldsByRaw = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _seriesLookup;
     private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _fieldLookup;
+    private readonly Dictionary<byte[], string> _strings = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], string>.AlternateLookup<ReadOnlySpan<byte>> _stringLookup;
+
+    /// <summary>String values up to this many UTF-8 bytes are shared when they repeat.</summary>
+    public const int MaxSharedStringBytes = 64;
+
+    /// <summary>At most this many distinct string values are kept for sharing per batch.</summary>
+    public const int MaxSharedStrings = 4_096;
 
     public LineProtocolCache()
     {
         _seriesLookup = _seriesByRaw.GetAlternateLookup<ReadOnlySpan<byte>>();
         _fieldLookup = _fieldsByRaw.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _stringLookup = _strings.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    /// <summary>
+    /// The string of a (valid, unescaped) UTF-8 string value. Short values that repeat, such as a status or a mode,
+    /// share one instance; the table is bounded, and past its bound values are decoded as they come.
+    /// </summary>
+    public string GetString(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (utf8.Length > MaxSharedStringBytes)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        if (_stringLookup.TryGetValue(utf8, out var shared))
+        {
+            return shared;
+        }
+
+        var text = Encoding.UTF8.GetString(utf8);
+        if (_strings.Count < MaxSharedStrings)
+        {
+            _stringLookup[utf8] = text;
+        }
+
+        return text;
     }
 
     // Reader scratch: the fields of the line being read, added to the batch only when the whole line is good.
@@ -86,6 +126,7 @@ internal sealed class LineProtocolCache
     {
         _seriesByRaw.Clear();
         _fieldsByRaw.Clear();
+        _strings.Clear();
         SeriesText = [];
         SeriesProblem = [];
         FieldText = [];

@@ -16,7 +16,8 @@ namespace Cohort.Core.LineProtocol;
 /// <remarks>
 /// <para>The reader is immutable and thread-safe; its state lives in the batch it reads into. Reading into a reused
 /// batch (after <see cref="PointBatch.Clear"/>) allocates nothing per point for series and field keys the batch has
-/// seen before: they are looked up by the raw bytes of the line. Only string field values allocate (their string).
+/// seen before: they are looked up by the raw bytes of the line. String field values allocate their string, except
+/// short ones (up to 64 UTF-8 bytes) that repeat, which share one instance per batch (up to 4,096 distinct values).
 /// </para>
 /// <para>In strict mode (the default) the first bad line throws a <see cref="LineProtocolException"/>; the good lines
 /// before it stay in the batch. In lenient mode (<see cref="LineProtocolReaderOptions.Lenient"/>) bad lines become
@@ -729,7 +730,7 @@ public sealed class LineProtocolReader
             return Fails(open, $"string value of field \"{DecodeForMessage(rawKey, cache)}\" is not valid UTF-8", out errorAt, out reason);
         }
 
-        text = Encoding.UTF8.GetString(content);
+        text = cache.GetString(content);
         errorAt = 0;
         reason = null;
         return true;
