@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Cohort.Core.LineProtocol;
 
 namespace Cohort.Core;
 
@@ -192,6 +193,7 @@ public sealed class PointBatch
         _seriesIds.Clear();
         _fieldKeys.Clear();
         _fieldIds.Clear();
+        _lineProtocol?.Clear();
     }
 
     /// <summary>The rows grouped back into points (adjacent rows with the same series and timestamp).</summary>
@@ -255,6 +257,14 @@ public sealed class PointBatch
         : row == 0 || _seriesColumn[row] != _seriesColumn[row - 1] || _timestamps[row] != _timestamps[row - 1];
 
     private bool[]? _pointStarts;
+
+    private LineProtocolCache? _lineProtocol;
+
+    /// <summary>The line protocol reader's and writer's state for this batch; lives until <see cref="Reset"/>.</summary>
+    internal LineProtocolCache LineProtocol => _lineProtocol ??= new LineProtocolCache();
+
+    /// <summary>The number of interned field keys (for caches indexed by field id).</summary>
+    internal int FieldKeyCount => _fieldKeys.Count;
 
     /// <summary>Adds a row from its raw parts; used by readers that parse straight into the columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,42 @@
+namespace Cohort.Core.LineProtocol;
+
+/// <summary>How a <see cref="LineProtocolReader"/> reads line protocol.</summary>
+public sealed class LineProtocolReaderOptions
+{
+    /// <summary>The unit of the timestamps in the input; they are multiplied to nanoseconds. Default: nanoseconds.</summary>
+    public TimestampPrecision Precision { get; init; } = TimestampPrecision.Nanoseconds;
+
+    /// <summary>
+    /// When <see langword="false"/> (the default) the first bad line throws a <see cref="LineProtocolException"/>;
+    /// when <see langword="true"/> bad lines are skipped and reported as <see cref="Rejection"/>s in the result, and
+    /// every good line is kept.
+    /// </summary>
+    public bool Lenient { get; init; }
+
+    /// <summary>
+    /// The clock that stamps lines without a timestamp: read once per call, at the first such line, so every line
+    /// of one call without a timestamp gets the same instant. Default: <see cref="TimeProvider.System"/>.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The longest line accepted, in bytes; a longer line is a bad line. Default: 1 MiB.</summary>
+    public int MaxLineLength { get; init; } = 1 << 20;
+
+    /// <summary>The longest <see cref="Rejection.Record"/> kept for a bad line, in characters. Default: 256.</summary>
+    public int MaxRecordLength { get; init; } = 256;
+}
+
+/// <summary>How a <see cref="LineProtocolWriter"/> writes line protocol.</summary>
+public sealed class LineProtocolWriterOptions
+{
+    /// <summary>
+    /// The unit of the timestamps written; nanoseconds are divided down (rounding toward negative infinity, so a
+    /// written instant is never later than the point's). Default: nanoseconds.
+    /// </summary>
+    public TimestampPrecision Precision { get; init; } = TimestampPrecision.Nanoseconds;
+
+    /// <summary>
+    /// Whether to write timestamps. Without them the receiver stamps each point with its own clock. Default: true.
+    /// </summary>
+    public bool IncludeTimestamps { get; init; } = true;
+}
