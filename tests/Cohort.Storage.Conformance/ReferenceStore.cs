@@ -52,7 +52,7 @@ public sealed class ReferenceStore
     public List<Point> Read(PointQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var result = new List<Point>();
+        var result = new List<(string Measurement, string Tags, Point Point)>();
         foreach (var ((series, time), fields) in _points)
         {
             if (!query.Range.Contains(time) || !query.Matches(series))
@@ -63,12 +63,16 @@ public sealed class ReferenceStore
             var wanted = fields.Where(f => query.WantsField(f.Key)).Select(f => new Field(f.Key, f.Value)).ToList();
             if (wanted.Count > 0)
             {
-                result.Add(new Point(series, wanted, time));
+                result.Add((series.Measurement, StoreContract.CanonicalTags(series.Tags), new Point(series, wanted, time)));
             }
         }
 
-        result.Sort(StoreContract.ComparePoints);
-        return result;
+        return result
+            .OrderBy(r => r.Measurement, StringComparer.Ordinal)
+            .ThenBy(r => r.Tags, StringComparer.Ordinal)
+            .ThenBy(r => r.Point.Timestamp)
+            .Select(r => r.Point)
+            .ToList();
     }
 
     /// <summary>Everything stored, in contract order.</summary>
