@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Cohort.Core;
 using Cohort.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -11,9 +14,17 @@ namespace Cohort.Benchmarks;
 /// row. Each invocation writes new timestamps, so both sides insert (no overwrites). Values/s = ValueCount / Mean.
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(ShortInProcess))]
 public class SqliteWriteBenchmarks
 {
+    /// <summary>
+    /// BenchmarkDotNet's short run, in process: on the shared 2-core machine the generated project's build timed out.
+    /// </summary>
+    private sealed class ShortInProcess : ManualConfig
+    {
+        public ShortInProcess() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+    }
+
     private const int Series = 10;
 
     private readonly Tenant _tenant = new("bench");
