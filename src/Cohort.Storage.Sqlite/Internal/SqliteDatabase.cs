@@ -248,8 +248,15 @@ internal sealed class SqliteDatabase : IDisposable
         var fieldParameter = upsert.Parameters[2];
         var valueParameter = upsert.Parameters[3];
 
-        var seriesIds = new long[batch.SeriesCount];
-        var fieldsByRowKey = new Dictionary<long, FieldDefinition>();
+        var kinds = batch.Kinds;
+        var rawValues = batch.RawValues;
+        var batchSeries = batch.SeriesIds;
+        var batchFields = batch.FieldIds;
+        var timestamps = batch.Timestamps;
+
+        // Ids are bound as boxed longs: box each series and field id once per batch, not once per row.
+        var seriesIds = new object?[batch.SeriesCount];
+        var fieldsByRowKey = new Dictionary<long, (FieldDefinition Definition, object BoxedId)>();
         List<Rejection>? rejections = null;
         var written = 0;
         var rowCount = batch.ValueCount;
@@ -260,10 +267,10 @@ internal sealed class SqliteDatabase : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var kind = batch.Kinds[row];
-            var raw = batch.RawValues[row];
-            var seriesIndex = batch.SeriesIds[row];
-            var fieldIndex = batch.FieldIds[row];
+            var kind = kinds[row];
+            var raw = rawValues[row];
+            var seriesIndex = batchSeries[row];
+            var fieldIndex = batchFields[row];
             if (kind == FieldKind.Double && !double.IsFinite(BitConverter.Int64BitsToDouble(raw)))
             {
                 (rejections ??= []).Add(new Rejection(
@@ -275,23 +282,19 @@ internal sealed class SqliteDatabase : IDisposable
                 continue;
             }
 
-            var series = batch.GetSeries(seriesIndex);
-            var seriesId = seriesIds[seriesIndex];
-            if (seriesId == 0)
-            {
-                seriesId = seriesIds[seriesIndex] = ResolveSeries(tenant, series);
-            }
-
+            var seriesId = seriesIds[seriesIndex] ??= ResolveSeries(tenant, batch.GetSeries(seriesIndex));
             var rowKey = ((long)seriesIndex << 32) | (uint)fieldIndex;
             if (!fieldsByRowKey.TryGetValue(rowKey, out var field))
             {
-                field = fieldsByRowKey[rowKey] = ResolveField(tenant, series.Measurement, batch.GetFieldKey(fieldIndex), kind);
+                var definition = ResolveField(tenant, batch.GetSeries(seriesIndex).Measurement, batch.GetFieldKey(fieldIndex), kind);
+                field = fieldsByRowKey[rowKey] = (definition, definition.Id);
             }
 
-            if (field.Kind != kind)
+            if (field.Definition.Kind != kind)
             {
+                var measurement = batch.GetSeries(seriesIndex).Measurement;
                 (rejections ??= []).Add(new Rejection(
-                    $"Field '{batch.GetFieldKey(fieldIndex)}' of measurement '{series.Measurement}' holds {field.Kind} values; a {kind} value cannot be stored (a field keeps its first type within a measurement).")
+                    $"Field '{batch.GetFieldKey(fieldIndex)}' of measurement '{measurement}' holds {field.Definition.Kind} values; a {kind} value cannot be stored (a field keeps its first type within a measurement).")
                 {
                     Index = row,
                     Field = batch.GetFieldKey(fieldIndex),
@@ -301,8 +304,8 @@ internal sealed class SqliteDatabase : IDisposable
             }
 
             seriesParameter.Value = seriesId;
-            timeParameter.Value = batch.Timestamps[row];
-            fieldParameter.Value = field.Id;
+            timeParameter.Value = timestamps[row];
+            fieldParameter.Value = field.BoxedId;
             valueParameter.Value = kind switch
             {
                 FieldKind.Double => BitConverter.Int64BitsToDouble(raw),
