@@ -46,23 +46,23 @@ public abstract class SqliteConformanceTests : PointStoreConformanceTests
     protected override ValueTask<IAsyncDisposable> MakeUnavailableAsync(StoreUnderTest store, Tenant tenant)
     {
         var path = ((SqlitePointStore)store.Writer).GetDatabasePath(tenant);
-        return ValueTask.FromResult<IAsyncDisposable>(ExclusiveLock.Take(path));
+        return ValueTask.FromResult<IAsyncDisposable>(WriteLock.Take(path));
     }
 }
 
-/// <summary>A connection holding <c>BEGIN EXCLUSIVE</c> on a database until disposed.</summary>
-internal sealed class ExclusiveLock : IAsyncDisposable
+/// <summary>Another connection holding the database's write lock (<c>BEGIN IMMEDIATE</c>) until disposed.</summary>
+internal sealed class WriteLock : IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
 
-    private ExclusiveLock(SqliteConnection connection, SqliteTransaction transaction)
+    private WriteLock(SqliteConnection connection, SqliteTransaction transaction)
     {
         _connection = connection;
         _transaction = transaction;
     }
 
-    public static ExclusiveLock Take(string path)
+    public static WriteLock Take(string path)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
@@ -75,7 +75,7 @@ internal sealed class ExclusiveLock : IAsyncDisposable
             command.ExecuteScalar();
         }
 
-        return new ExclusiveLock(connection, transaction);
+        return new WriteLock(connection, transaction);
     }
 
     public async ValueTask DisposeAsync()

@@ -116,7 +116,7 @@ public sealed class SqlitePointStoreTests : IDisposable
         var path = store.GetDatabasePath(Alice);
         var batch = PointBatch.FromPoints(Enumerable.Range(2, 500).Select(i => new Point("m", TagSet.Empty, "f", (long)i, i)));
 
-        await using (ExclusiveLock.Take(path))
+        await using (WriteLock.Take(path))
         {
             await Assert.ThrowsAsync<StoreUnavailableException>(() => store.WriteAsync(Alice, batch).AsTask());
         }
@@ -124,6 +124,23 @@ public sealed class SqlitePointStoreTests : IDisposable
         Assert.Equal(1L, Scalar(path, "SELECT count(*) FROM points;"));
         Assert.Equal(500, (await store.WriteAsync(Alice, batch)).Written);
         Assert.Equal(501L, Scalar(path, "SELECT count(*) FROM points;"));
+    }
+
+    [Fact]
+    public async Task A_store_opened_while_another_process_holds_the_write_lock_still_reads()
+    {
+        string path;
+        await using (var writer = CreateStore())
+        {
+            await WriteOneAsync(writer, Alice);
+            path = writer.GetDatabasePath(Alice);
+        }
+
+        await using var reader = CreateStore(o => o.BusyTimeout = TimeSpan.FromSeconds(1));
+        await using (WriteLock.Take(path))
+        {
+            Assert.Equal([new Point("m", TagSet.Empty, "f", 1L, 1)], await ReadAllAsync(reader, Alice));
+        }
     }
 
     [Fact]

@@ -174,6 +174,20 @@ internal sealed class SqliteDatabase : IDisposable
 
     private void Migrate(SqliteConnection connection)
     {
+        // Up to date already (the common case): no write lock needed, so a database another process holds open for
+        // writing can still be opened for reading.
+        using (var check = connection.CreateCommand())
+        {
+            check.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cohort_schema';";
+            var hasVersionTable = Convert.ToInt32(check.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+            check.CommandText = "SELECT coalesce(max(version), 0) FROM cohort_schema;";
+            if (hasVersionTable && Convert.ToInt32(check.ExecuteScalar(), CultureInfo.InvariantCulture) == SqliteSchema.LatestVersion)
+            {
+                Log.Opened(_logger, Path, SqliteSchema.LatestVersion);
+                return;
+            }
+        }
+
         using var transaction = connection.BeginTransaction(deferred: false);
         Execute(connection, transaction, SqliteSchema.CreateVersionTable);
         using var versionCommand = connection.CreateCommand();
