@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Cohort.Core;
 using Cohort.Storage.Sqlite.Internal;
@@ -18,14 +20,19 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
     private readonly SqliteStoreOptions _options;
     private readonly string _directory;
     private readonly ILogger _logger;
+    private readonly SqliteStoreMetrics _metrics;
     private readonly ConcurrentDictionary<string, Lazy<SqliteDatabase>> _databases = new(StringComparer.Ordinal);
     private volatile bool _disposed;
 
     /// <summary>Creates a store; nothing touches the disk until the first write or read.</summary>
     /// <param name="options">Where and how to keep the files; copied, so later changes have no effect.</param>
     /// <param name="loggerFactory">Where to log; none when <see langword="null"/>.</param>
+    /// <param name="meterFactory">
+    /// Creates the <c>Cohort.Storage.Sqlite</c> meter (values written and rejected, write duration); a meter of the
+    /// store's own when <see langword="null"/>.
+    /// </param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public SqlitePointStore(SqliteStoreOptions options, ILoggerFactory? loggerFactory = null)
+    public SqlitePointStore(SqliteStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
@@ -37,6 +44,7 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
         _options = options.Clone();
         _directory = Path.GetFullPath(_options.DataDirectory);
         _logger = (ILogger?)loggerFactory?.CreateLogger<SqlitePointStore>() ?? NullLogger.Instance;
+        _metrics = new SqliteStoreMetrics(meterFactory);
     }
 
     /// <inheritdoc />
@@ -46,7 +54,7 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckTenant(tenant);
         cancellationToken.ThrowIfCancellationRequested();
-        return batch.IsEmpty ? ValueTask.FromResult(WriteResult.Success(0)) : GetDatabase(tenant).WriteAsync(tenant, batch, cancellationToken);
+        return batch.IsEmpty ? ValueTask.FromResult(WriteResult.Success(0)) : WriteCoreAsync(tenant, batch, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -76,6 +84,7 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
         }
 
         _databases.Clear();
+        _metrics.Dispose();
     }
 
     /// <summary>Closes the database files.</summary>
@@ -89,6 +98,14 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
     internal string GetDatabasePath(Tenant tenant) => _options.Mode == SqliteStoreMode.SingleFile
         ? Path.Combine(_directory, _options.SingleFileName)
         : Path.Combine(_directory, tenant.Id + ".db");
+
+    private async ValueTask<WriteResult> WriteCoreAsync(Tenant tenant, PointBatch batch, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var result = await GetDatabase(tenant).WriteAsync(tenant, batch, cancellationToken).ConfigureAwait(false);
+        _metrics.Record(result.Written, result.Rejections.Length, start);
+        return result;
+    }
 
     private async IAsyncEnumerable<Point> ReadCoreAsync(Tenant tenant, PointQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

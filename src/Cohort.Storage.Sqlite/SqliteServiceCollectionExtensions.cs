@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Cohort.Core;
 using Cohort.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,7 +27,8 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
         services.TryAddSingleton(static provider => new SqlitePointStore(
             provider.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
-            provider.GetService<ILoggerFactory>()));
+            provider.GetService<ILoggerFactory>(),
+            provider.GetService<IMeterFactory>()));
         services.TryAddSingleton<IPointWriter>(static provider => provider.GetRequiredService<SqlitePointStore>());
         services.TryAddSingleton<IPointReader>(static provider => provider.GetRequiredService<SqlitePointStore>());
         return services;
