@@ -571,7 +571,12 @@ public abstract class PointStoreConformanceTests : IAsyncLifetime
     /// equal the reference model's. Each operation is one int: series, field, time, kind and value in its bits.
     /// </summary>
     [Property(MaxTest = 40, EndSize = 30)]
-    public Property Reading_back_equals_the_reference_model_for_any_sequence_of_writes(int[][] batches, int queryBits)
+    public Property Reading_back_equals_the_reference_model_for_any_sequence_of_writes(int[][] batches, int queryBits) =>
+        // FsCheck calls properties synchronously; run the async body on the thread pool, away from xunit's
+        // synchronization context, so that blocking on it cannot deadlock a store's own awaits.
+        Task.Run(() => MatchesReferenceModelAsync(batches, queryBits)).GetAwaiter().GetResult();
+
+    private async Task<Property> MatchesReferenceModelAsync(int[][] batches, int queryBits)
     {
         var tenant = NewTenant();
         var model = new ReferenceStore();
@@ -584,7 +589,7 @@ public abstract class PointStoreConformanceTests : IAsyncLifetime
             }
 
             var expected = model.Write(batch);
-            var actual = Store.Writer.WriteAsync(tenant, batch).AsTask().GetAwaiter().GetResult();
+            var actual = await Store.Writer.WriteAsync(tenant, batch);
             if (actual.Written != expected.Written ||
                 !actual.Rejections.Select(r => (r.Index, r.Field)).SequenceEqual(expected.Rejections.Select(r => (r.Index, r.Field))))
             {
@@ -592,9 +597,9 @@ public abstract class PointStoreConformanceTests : IAsyncLifetime
             }
         }
 
-        var all = ReadAsync(tenant, new PointQuery(TimeRange.All)).GetAwaiter().GetResult();
+        var all = await ReadAsync(tenant, new PointQuery(TimeRange.All));
         var query = QueryFrom(queryBits);
-        var selected = ReadAsync(tenant, query).GetAwaiter().GetResult();
+        var selected = await ReadAsync(tenant, query);
         return (all.SequenceEqual(model.ReadAll()) && selected.SequenceEqual(model.Read(query)))
             .Label($"read back {all.Count} points, model has {model.ReadAll().Count}; query read {selected.Count}, model {model.Read(query).Count}");
     }
