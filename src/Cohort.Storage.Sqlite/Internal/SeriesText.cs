@@ -1,0 +1,88 @@
+using System.Text;
+using System.Text.Json;
+using Cohort.Core;
+
+namespace Cohort.Storage.Sqlite.Internal;
+
+/// <summary>
+/// The text forms of a tag set the store keeps: the canonical string (the series identity and its sort order) and
+/// a JSON object (for SQL consumers, and to rebuild the tag set without unescaping).
+/// </summary>
+internal static class SeriesText
+{
+    /// <summary>
+    /// <c>key=value,key=value</c> in key order, with <c>\</c>, <c>,</c>, <c>=</c> and space escaped by a backslash
+    /// in keys and values: equal tag sets give equal strings and different ones different strings.
+    /// </summary>
+    public static string Canonical(TagSet tags)
+    {
+        if (tags.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var builder = new StringBuilder();
+        foreach (var tag in tags)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(',');
+            }
+
+            Escape(builder, tag.Key);
+            builder.Append('=');
+            Escape(builder, tag.Value);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Series order of the store contract: measurement, then canonical tag string, both ordinal.</summary>
+    public static int Compare(string measurementA, string canonicalA, string measurementB, string canonicalB)
+    {
+        var byMeasurement = string.CompareOrdinal(measurementA, measurementB);
+        return byMeasurement != 0 ? byMeasurement : string.CompareOrdinal(canonicalA, canonicalB);
+    }
+
+    public static string ToJson(TagSet tags)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (var tag in tags)
+            {
+                writer.WriteString(tag.Key, tag.Value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    public static TagSet FromJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var tags = new List<Tag>();
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            tags.Add(new Tag(property.Name, property.Value.GetString() ?? string.Empty));
+        }
+
+        return tags.Count == 0 ? TagSet.Empty : TagSet.Create(tags);
+    }
+
+    private static void Escape(StringBuilder builder, string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is '\\' or ',' or '=' or ' ')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+    }
+}
