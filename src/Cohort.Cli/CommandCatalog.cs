@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cohort.Cli.Commands;
 
 namespace Cohort.Cli;
 
@@ -7,6 +8,6 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return LineProtocolCommands.Create();
     }
 }
