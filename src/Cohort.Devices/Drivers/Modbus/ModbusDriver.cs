@@ -182,9 +182,10 @@ internal sealed class ModbusDriver : IDeviceDriver, IAsyncDisposable
         var bits = ((uint)high << 16) | low;
         return dataType switch
         {
-            ModbusDataType.UInt32 => bits,
-            ModbusDataType.Int32 => unchecked((int)bits),
-            _ => BitConverter.UInt32BitsToSingle(bits),
+            ModbusDataType.UInt32 => (double)bits,
+            ModbusDataType.Int32 => (double)unchecked((int)bits),
+            _ => (double)BitConverter.UInt32BitsToSingle(bits), // each arm typed double: a float arm would make the whole switch float
+
         };
     }
 
