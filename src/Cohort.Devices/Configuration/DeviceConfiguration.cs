@@ -33,8 +33,8 @@ public sealed record DeviceConfiguration
     /// <summary>The fields to read, each with the settings its driver needs.</summary>
     public IReadOnlyList<DeviceField> Fields { get; init; } = [];
 
-    /// <summary>Free-form settings for third-party drivers (any JSON value; undefined when absent).</summary>
-    public JsonElement Settings { get; init; }
+    /// <summary>Free-form settings for third-party drivers (any JSON value; null when absent).</summary>
+    public JsonElement? Settings { get; init; }
 
     /// <summary>The polling interval.</summary>
     [JsonIgnore]

@@ -26,6 +26,6 @@ public sealed record DeviceConnection
     /// <summary>Bearer token for HTTP authentication: a secret, usually a reference to an environment variable or a file.</summary>
     public SecretReference? Token { get; init; }
 
-    /// <summary>Free-form connection settings for third-party drivers (undefined when absent).</summary>
-    public JsonElement Settings { get; init; }
+    /// <summary>Free-form connection settings for third-party drivers (null when absent).</summary>
+    public JsonElement? Settings { get; init; }
 }

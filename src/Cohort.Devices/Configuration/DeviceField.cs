@@ -32,6 +32,6 @@ public sealed record DeviceField
     /// <summary>eGauge: the register name (<c>n</c> attribute); simulated: the model output (defaults to the field name).</summary>
     public string? Source { get; init; }
 
-    /// <summary>Free-form field settings for third-party drivers (undefined when absent).</summary>
-    public JsonElement Settings { get; init; }
+    /// <summary>Free-form field settings for third-party drivers (null when absent).</summary>
+    public JsonElement? Settings { get; init; }
 }
