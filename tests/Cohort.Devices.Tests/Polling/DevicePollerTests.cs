@@ -32,7 +32,7 @@ public sealed class DevicePollerTests : IDisposable
     public async Task A_slow_device_does_not_delay_a_fast_one()
     {
         var drivers = TestDrivers.Registry(_time);
-        using var poller = new DevicePoller([Devices.Simulated("slow", latencyMs: 30_000), Devices.Simulated("fast")], drivers, _sink, NoJitter, _time);
+        using var poller = new DevicePoller([TestDevices.Simulated("slow", latencyMs: 30_000), TestDevices.Simulated("fast")], drivers, _sink, NoJitter, _time);
         var run = poller.RunAsync(_stop.Token);
 
         for (var i = 1; i <= 5; i++)
@@ -57,7 +57,7 @@ public sealed class DevicePollerTests : IDisposable
         var drivers = TestDrivers.Registry(_time, ("flaky", flaky));
         var logger = new FakeLogger<DevicePoller>();
         using var reads = new MetricCollector<long>(_meters, DevicePoller.MeterName, "cohort.devices.reads");
-        using var poller = new DevicePoller([Devices.Flaky("relay"), Devices.Simulated("load")], drivers, _sink, NoJitter, _time, _meters, logger);
+        using var poller = new DevicePoller([TestDevices.Flaky("relay"), TestDevices.Simulated("load")], drivers, _sink, NoJitter, _time, _meters, logger);
         var run = poller.RunAsync(_stop.Token);
 
         for (var i = 1; i <= 2; i++)
@@ -94,7 +94,7 @@ public sealed class DevicePollerTests : IDisposable
     {
         var drivers = TestDrivers.Registry(_time);
         using var reads = new MetricCollector<long>(_meters, DevicePoller.MeterName, "cohort.devices.reads");
-        using var poller = new DevicePoller([Devices.Simulated("stuck", intervalMs: 1_000, latencyMs: 10_000, timeoutMs: 2_000)], drivers, _sink, NoJitter, _time, _meters);
+        using var poller = new DevicePoller([TestDevices.Simulated("stuck", intervalMs: 1_000, latencyMs: 10_000, timeoutMs: 2_000)], drivers, _sink, NoJitter, _time, _meters);
         var run = poller.RunAsync(_stop.Token);
 
         for (var i = 0; i < 8 && poller.Health[0].Failures < 2; i++)
@@ -119,7 +119,7 @@ public sealed class DevicePollerTests : IDisposable
         var drivers = TestDrivers.Registry(_time);
         using var sinkFailures = new MetricCollector<long>(_meters, DevicePoller.MeterName, "cohort.devices.sink.failures");
         _sink.FailWhen = r => r.Time == Start;
-        using var poller = new DevicePoller([Devices.Simulated("load")], drivers, _sink, NoJitter, _time, _meters);
+        using var poller = new DevicePoller([TestDevices.Simulated("load")], drivers, _sink, NoJitter, _time, _meters);
         var run = poller.RunAsync(_stop.Token);
 
         await Step(() => sinkFailures.GetMeasurementSnapshot().Count == 1, "the sink failure");
@@ -135,7 +135,7 @@ public sealed class DevicePollerTests : IDisposable
     public async Task Jitter_delays_each_read_within_its_fraction_of_the_interval()
     {
         var drivers = TestDrivers.Registry(_time);
-        using var poller = new DevicePoller([Devices.Simulated("a", intervalMs: 10_000), Devices.Simulated("b", intervalMs: 10_000)], drivers, _sink, new DevicePollingOptions { Jitter = 0.5 }, _time);
+        using var poller = new DevicePoller([TestDevices.Simulated("a", intervalMs: 10_000), TestDevices.Simulated("b", intervalMs: 10_000)], drivers, _sink, new DevicePollingOptions { Jitter = 0.5 }, _time);
         var run = poller.RunAsync(_stop.Token);
 
         for (var i = 0; i < 40 && _sink.Readings.Count < 6; i++)
@@ -159,7 +159,7 @@ public sealed class DevicePollerTests : IDisposable
     [Fact]
     public async Task Running_twice_at_once_is_refused()
     {
-        using var poller = new DevicePoller([Devices.Simulated("load")], TestDrivers.Registry(_time), _sink, NoJitter, _time);
+        using var poller = new DevicePoller([TestDevices.Simulated("load")], TestDrivers.Registry(_time), _sink, NoJitter, _time);
         var run = poller.RunAsync(_stop.Token);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => poller.RunAsync(_stop.Token));

@@ -62,7 +62,7 @@ internal sealed class TestMeterFactory : IMeterFactory
     }
 }
 
-internal static class Devices
+internal static class TestDevices
 {
     public static DeviceConfiguration Simulated(string name, int intervalMs = 1_000, int latencyMs = 0, int timeoutMs = 60_000) => new()
     {

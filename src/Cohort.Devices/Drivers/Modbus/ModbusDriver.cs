@@ -21,7 +21,7 @@ internal enum ModbusDataType
 /// Reads holding (function 3) or input (function 4) registers over Modbus TCP. One connection per host and port is
 /// shared by every device (and unit id) behind it. Values are decoded, then scaled: value = raw × scale + offset.
 /// </summary>
-internal sealed class ModbusDriver : IDeviceDriver, IAsyncDisposable
+internal sealed class ModbusDriver : IDeviceDriver, IAsyncDisposable, IDisposable
 {
     /// <summary>The type name in device configurations.</summary>
     public const string TypeName = "modbus-tcp";
@@ -157,6 +157,16 @@ internal sealed class ModbusDriver : IDeviceDriver, IAsyncDisposable
         foreach (var client in _clients.Values)
         {
             await client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _clients.Clear();
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
         }
 
         _clients.Clear();

@@ -16,7 +16,7 @@ internal enum ModbusFunction : byte
 /// and opened again after any failure. A request that fails on a reused connection is retried once on a fresh one,
 /// so a server restart costs no reading.
 /// </summary>
-internal sealed class ModbusTcpClient : IAsyncDisposable
+internal sealed class ModbusTcpClient : IAsyncDisposable, IDisposable
 {
     private const int MbapLength = 7;
     private const int MaxRegistersPerRead = 125;
@@ -93,6 +93,22 @@ internal sealed class ModbusTcpClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            Reset();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        _gate.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _gate.Wait();
         try
         {
             _disposed = true;
