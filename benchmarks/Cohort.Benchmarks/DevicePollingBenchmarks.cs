@@ -13,9 +13,9 @@ namespace Cohort.Benchmarks;
 /// interval 1 s) into an in-memory sink. One invocation is one polling round (the fake clock advances 1 s and the
 /// benchmark waits for all 1,000 readings); Mean is per reading, so readings per second = 1 s / Mean.
 /// The baseline reads the same devices one after another through the driver, without the poller.
+/// Run: dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter "*DevicePolling*" --job short --inProcess
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
 public class DevicePollingBenchmarks
 {
     private const int DeviceCount = 1_000;

@@ -144,9 +144,11 @@ public sealed class DevicePoller : IDisposable
             {
                 reading = await state.Driver.ReadAsync(device, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || timeout.TimedOut)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                var error = ex is OperationCanceledException ? timeout.TimeoutException() : ex;
+                // Any failure but the caller's cancellation: a timeout (ours or the driver's), a device error, or a
+                // driver's own stray cancellation. Counted and logged; the device's loop goes on.
+                var error = ex is OperationCanceledException && timeout.TimedOut ? timeout.TimeoutException() : ex;
                 var latency = _timeProvider.GetElapsedTime(started);
                 var failures = state.Failed(latency, error.Message);
                 var outcome = timeout.TimedOut ? "timeout" : "failure";

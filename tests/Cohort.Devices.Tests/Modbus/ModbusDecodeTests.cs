@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Cohort.Devices.Drivers.Modbus;
+using FsCheck;
 using FsCheck.Xunit;
 
 namespace Cohort.Devices.Tests.Modbus;
@@ -16,12 +17,12 @@ public sealed class ModbusDecodeTests
     }
 
     [Property]
-    public bool Int32_round_trips_in_both_word_orders(int value, bool swapped) =>
-        ModbusDriver.Decode(Words(unchecked((uint)value), swapped), ModbusDataType.Int32, swapped) == value;
+    public bool Int32_round_trips_in_both_word_orders(DoNotSize<int> value, bool swapped) =>
+        ModbusDriver.Decode(Words(unchecked((uint)value.Item), swapped), ModbusDataType.Int32, swapped) == value.Item;
 
     [Property]
-    public bool UInt32_round_trips_in_both_word_orders(uint value, bool swapped) =>
-        ModbusDriver.Decode(Words(value, swapped), ModbusDataType.UInt32, swapped) == value;
+    public bool UInt32_round_trips_in_both_word_orders(DoNotSize<uint> value, bool swapped) =>
+        ModbusDriver.Decode(Words(value.Item, swapped), ModbusDataType.UInt32, swapped) == value.Item;
 
     [Property]
     public bool Float32_round_trips_in_both_word_orders(float value, bool swapped)
@@ -31,6 +32,6 @@ public sealed class ModbusDecodeTests
     }
 
     [Property]
-    public bool Int16_reads_the_register_as_twos_complement(short value) =>
-        ModbusDriver.Decode([unchecked((ushort)value)], ModbusDataType.Int16, swapped: false) == value;
+    public bool Int16_reads_the_register_as_twos_complement(DoNotSize<short> value) =>
+        ModbusDriver.Decode([unchecked((ushort)value.Item)], ModbusDataType.Int16, swapped: false) == value.Item;
 }

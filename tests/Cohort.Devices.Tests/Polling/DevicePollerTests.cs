@@ -157,6 +157,23 @@ public sealed class DevicePollerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_drivers_own_cancellation_is_a_failure_and_polling_goes_on()
+    {
+        var flaky = new FlakyDriver(_time) { CancelsOnItsOwn = true };
+        using var poller = new DevicePoller([TestDevices.Flaky("relay")], TestDrivers.Registry(_time, ("flaky", flaky)), _sink, NoJitter, _time);
+        var run = poller.RunAsync(_stop.Token);
+
+        await TestDrivers.WaitUntil(() => poller.Health[0].Failures == 1, "the failure");
+        flaky.CancelsOnItsOwn = false;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await TestDrivers.WaitUntil(() => poller.Health[0].Reads == 1, "the next read");
+        await _stop.CancelAsync();
+        await run;
+
+        Assert.Equal(1, _sink.Count("relay"));
+    }
+
+    [Fact]
     public async Task Running_twice_at_once_is_refused()
     {
         using var poller = new DevicePoller([TestDevices.Simulated("load")], TestDrivers.Registry(_time), _sink, NoJitter, _time);

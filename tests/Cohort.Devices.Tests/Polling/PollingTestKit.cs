@@ -33,10 +33,14 @@ internal sealed class FlakyDriver(TimeProvider timeProvider) : IDeviceDriver
 {
     public volatile bool Failing;
 
+    public volatile bool CancelsOnItsOwn;
+
     public IEnumerable<ConfigurationProblem> Validate(DeviceConfiguration device) => [];
 
     public ValueTask<DeviceReading> ReadAsync(DeviceConfiguration device, CancellationToken cancellationToken = default) =>
-        Failing
+        CancelsOnItsOwn
+            ? throw new OperationCanceledException("the driver's own token")
+            : Failing
             ? throw new DeviceException(device.Name, "relay board not answering", isTransient: true)
             : ValueTask.FromResult(new DeviceReading(device.Name, Timestamps.Now(timeProvider), [new Field("on", true)]));
 }
