@@ -126,9 +126,10 @@ public sealed class DevicePoller : IDisposable
                 return;
             }
 
-            // The next tick after now: a read that overran its interval skips the ticks it missed instead of bursting.
+            // The next tick at or after now: a read that overran its interval skips the ticks it missed instead of
+            // bursting, and a tick that is due right now is read right away.
             var elapsed = _timeProvider.GetUtcNow() - start;
-            tick = Math.Max(tick + 1, (long)Math.Floor(elapsed / interval) + 1);
+            tick = Math.Max(tick + 1, (long)Math.Ceiling(elapsed / interval));
         }
     }
 
