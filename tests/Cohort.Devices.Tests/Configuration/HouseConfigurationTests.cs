@@ -56,6 +56,16 @@ public sealed class HouseConfigurationTests
     }
 
     [Fact]
+    public void Rejects_a_32_bit_field_on_the_last_register()
+    {
+        var json = Valid.Replace("\"register\": 2", "\"register\": 65535");
+
+        var problem = Assert.Single(Problems(json));
+
+        Assert.Equal("$.devices[0].fields[0].register: leaves no room for the 2 registers of int32", problem.ToString());
+    }
+
+    [Fact]
     public void Reports_duplicate_device_names_with_the_first_use()
     {
         var json = Valid.Replace("\"name\": \"pv\"", "\"name\": \"meter\"");

@@ -122,6 +122,17 @@ public sealed class HttpJsonDriverTests : IDisposable
     }
 
     [Fact]
+    public async Task Error_messages_leave_out_the_query_which_may_hold_credentials()
+    {
+        _server.Respond = _ => (500, "text/plain", "no");
+
+        var error = await Assert.ThrowsAsync<DeviceException>(async () => await _driver.ReadAsync(Device(new DeviceConnection { Url = _server.Url("/status?api_key=s3cr3t") })));
+
+        Assert.Contains("/status", error.Message);
+        Assert.DoesNotContain("s3cr3t", error.Message);
+    }
+
+    [Fact]
     public async Task Body_that_is_not_json_is_a_permanent_device_error()
     {
         _server.Respond = _ => (200, "text/html", "<html>login</html>");
