@@ -66,6 +66,17 @@ public sealed class HouseConfigurationTests
     }
 
     [Fact]
+    public void Rejects_credentials_in_a_url()
+    {
+        var json = Valid.Replace("http://10.0.0.6/api", "http://admin:pa55@10.0.0.6/api");
+
+        var problem = Assert.Single(Problems(json));
+
+        Assert.Equal("$.devices[1].connection.url", problem.Path);
+        Assert.DoesNotContain("pa55", problem.Message);
+    }
+
+    [Fact]
     public void Reports_duplicate_device_names_with_the_first_use()
     {
         var json = Valid.Replace("\"name\": \"pv\"", "\"name\": \"meter\"");

@@ -122,14 +122,15 @@ public sealed class HttpJsonDriverTests : IDisposable
     }
 
     [Fact]
-    public async Task Error_messages_leave_out_the_query_which_may_hold_credentials()
+    public async Task Error_messages_leave_out_the_user_information_and_query_which_may_hold_credentials()
     {
         _server.Respond = _ => (500, "text/plain", "no");
 
-        var error = await Assert.ThrowsAsync<DeviceException>(async () => await _driver.ReadAsync(Device(new DeviceConnection { Url = _server.Url("/status?api_key=s3cr3t") })));
+        var error = await Assert.ThrowsAsync<DeviceException>(async () => await _driver.ReadAsync(Device(new DeviceConnection { Url = new Uri($"http://admin:pa55@127.0.0.1:{_server.Port}/status?api_key=s3cr3t") })));
 
         Assert.Contains("/status", error.Message);
         Assert.DoesNotContain("s3cr3t", error.Message);
+        Assert.DoesNotContain("pa55", error.Message);
     }
 
     [Fact]

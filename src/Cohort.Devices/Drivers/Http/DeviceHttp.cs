@@ -35,6 +35,10 @@ internal sealed class DeviceHttp : IDisposable
         {
             yield return new("connection.url", "must be an absolute http:// or https:// URL");
         }
+        else if (!string.IsNullOrEmpty(connection.Url.UserInfo))
+        {
+            yield return new("connection.url", "must not hold credentials (user:password@); use username with a password secret");
+        }
 
         if (connection.Token is not null && (connection.Username is not null || connection.Password is not null))
         {
@@ -107,5 +111,5 @@ internal sealed class DeviceHttp : IDisposable
     public void Dispose() => _client.Dispose();
 
     /// <summary>The URL without user information or query (which may hold credentials), for messages.</summary>
-    private static string Redact(Uri url) => url.GetLeftPart(UriPartial.Path);
+    private static string Redact(Uri url) => url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 }
