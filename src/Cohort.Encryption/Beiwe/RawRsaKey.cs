@@ -8,10 +8,12 @@ namespace Cohort.Encryption.Beiwe;
 /// has no raw mode, so this computes <c>c^d mod n</c> with <see cref="BigInteger.ModPow"/> through the CRT parameters.
 /// </summary>
 /// <remarks>
-/// <see cref="BigInteger.ModPow"/> is not constant-time. Two measures limit what timing reveals: the ciphertext is
-/// blinded with a fresh random <c>r</c> (<c>c·r^e</c>, unblinded with <c>r^-1</c> afterwards), so the exponentiation
-/// never runs on an attacker-chosen value; and the result is checked with the public exponent, so a CRT fault cannot
-/// leak a factor. The private parameters live in managed <see cref="BigInteger"/>s, which cannot be zeroed.
+/// <see cref="BigInteger.ModPow"/> is variable-time (and slow), so the two CRT exponentiations, which are where the
+/// secret exponent is used, run in <see cref="MontgomeryModulus"/>: fixed-window, masked table reads, masked final
+/// subtraction. The exponent is also blinded per call (<c>dP + k·(p−1)</c> with a random 64-bit <c>k</c>), and the
+/// result is checked with the public exponent, so a CRT fault cannot leak a factor. The reductions and the CRT
+/// recombination use <see cref="BigInteger"/> and are variable-time in the operand lengths only. The private
+/// parameters live in managed arrays, which the GC may copy and which cannot be reliably zeroed.
 /// </remarks>
 internal sealed class RawRsaKey
 {
@@ -22,6 +24,9 @@ internal sealed class RawRsaKey
     private readonly BigInteger _dp;
     private readonly BigInteger _dq;
     private readonly BigInteger _qInv;
+    private readonly MontgomeryModulus? _montP;
+    private readonly MontgomeryModulus? _montQ;
+    private readonly MontgomeryModulus _montN;
 
     private RawRsaKey(RSAParameters parameters, bool includePrivate)
     {
@@ -35,7 +40,11 @@ internal sealed class RawRsaKey
             _dp = ToInteger(parameters.DP!);
             _dq = ToInteger(parameters.DQ!);
             _qInv = ToInteger(parameters.InverseQ!);
+            _montP = new MontgomeryModulus(_p);
+            _montQ = new MontgomeryModulus(_q);
         }
+
+        _montN = new MontgomeryModulus(_n);
     }
 
     /// <summary>The modulus size in bytes (256 for RSA-2048).</summary>
@@ -75,7 +84,7 @@ internal sealed class RawRsaKey
             throw new ArgumentException("The message is not smaller than the modulus.", nameof(message));
         }
 
-        return ToFixedBytes(BigInteger.ModPow(m, _e, _n));
+        return ToFixedBytes(_montN.Pow(m, _e));
     }
 
     /// <summary>Raw private operation <c>c^d mod n</c>, or null when <paramref name="ciphertext"/> is not below the modulus.</summary>
@@ -87,18 +96,16 @@ internal sealed class RawRsaKey
             return null;
         }
 
-        BigInteger r = RandomUnit(out BigInteger rInverse);
-        BigInteger blinded = c * BigInteger.ModPow(r, _e, _n) % _n;
-        BigInteger m1 = BigInteger.ModPow(blinded % _p, _dp, _p);
-        BigInteger m2 = BigInteger.ModPow(blinded % _q, _dq, _q);
+        BigInteger m1 = _montP!.Pow(c % _p, BlindExponent(_dp, _p));
+        BigInteger m2 = _montQ!.Pow(c % _q, BlindExponent(_dq, _q));
         BigInteger h = _qInv * (m1 - m2) % _p;
         if (h.Sign < 0)
         {
             h += _p;
         }
 
-        BigInteger m = (m2 + (h * _q)) * rInverse % _n;
-        if (BigInteger.ModPow(m, _e, _n) != c)
+        BigInteger m = m2 + (h * _q);
+        if (_montN.Pow(m, _e) != c)
         {
             throw new CryptographicException("Raw RSA self-check failed.");
         }
@@ -106,32 +113,11 @@ internal sealed class RawRsaKey
         return ToFixedBytes(m);
     }
 
-    private BigInteger RandomUnit(out BigInteger inverse)
+    private static BigInteger BlindExponent(BigInteger exponent, BigInteger prime)
     {
-        Span<byte> buffer = stackalloc byte[ModulusLength];
-        while (true)
-        {
-            RandomNumberGenerator.Fill(buffer);
-            BigInteger r = new BigInteger(buffer, isUnsigned: true, isBigEndian: true) % _n;
-            if (r > BigInteger.One && TryInvert(r, _n, out inverse))
-            {
-                return r;
-            }
-        }
-    }
-
-    private static bool TryInvert(BigInteger value, BigInteger modulus, out BigInteger inverse)
-    {
-        BigInteger t = BigInteger.Zero, newT = BigInteger.One, r = modulus, newR = value;
-        while (!newR.IsZero)
-        {
-            BigInteger quotient = r / newR;
-            (t, newT) = (newT, t - (quotient * newT));
-            (r, newR) = (newR, r - (quotient * newR));
-        }
-
-        inverse = t.Sign < 0 ? t + modulus : t;
-        return r.IsOne;
+        Span<byte> k = stackalloc byte[8];
+        RandomNumberGenerator.Fill(k);
+        return exponent + (new BigInteger(k, isUnsigned: true) * (prime - BigInteger.One));
     }
 
     private byte[] ToFixedBytes(BigInteger value)
