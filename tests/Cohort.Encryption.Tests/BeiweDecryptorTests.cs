@@ -154,3 +154,21 @@ public class BeiweDecryptorTests
     private static (long, string)[] Pairs(JsonElement array) =>
         array.EnumerateArray().Select(p => (p[0].GetInt64(), p[1].GetString()!)).ToArray();
 }
+
+public class BeiweStreamingLimitsTests
+{
+    [Fact]
+    public async Task Streamed_line_over_one_mebibyte_is_skipped_as_malformed_and_the_next_lines_are_kept()
+    {
+        using System.Security.Cryptography.RSA key = TestKeys.BeiweStudyKey();
+        // The middle line is valid (it decrypts in memory) but longer than a streamed line may be.
+        byte[] upload = new BeiweEncryptor(key).Encrypt(["before", new string('x', 1024 * 1024), "after"]);
+        Assert.Equal(3, new BeiweDecryptor(key).Decrypt(upload).Report.LinesDecrypted);
+        using MemoryStream output = new();
+
+        BeiweDecryptionReport report = await new BeiweDecryptor(key).DecryptAsync(new MemoryStream(upload), output);
+
+        Assert.Equal("before\nafter", System.Text.Encoding.UTF8.GetString(output.ToArray()));
+        Assert.Equal([new BeiweLineError(3, BeiweLineErrorCode.MALFORMED_LINE)], report.Errors);
+    }
+}

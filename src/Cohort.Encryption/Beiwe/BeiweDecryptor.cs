@@ -18,6 +18,9 @@ namespace Cohort.Encryption;
 public sealed class BeiweDecryptor
 {
     private const int FlushThreshold = 64 * 1024;
+
+    /// <summary>A streamed line longer than this (Beiwe's are under 1 KiB) is reported as MALFORMED_LINE and skipped unread.</summary>
+    internal const int MaxStreamedLineLength = 1024 * 1024;
     private readonly RawRsaKey _key;
 
     /// <summary>Creates a decryptor for the study's RSA private key (the key is copied; the caller keeps ownership).</summary>
@@ -73,11 +76,12 @@ public sealed class BeiweDecryptor
         ArgumentNullException.ThrowIfNull(plaintext);
         ArrayBufferWriter<byte> output = new(FlushThreshold * 2);
         using BeiweFileDecoder decoder = new(_key);
+        bool skipping = false;
         while (true)
         {
             ReadResult result = await upload.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
-            ProcessLines(decoder, ref buffer, output, result.IsCompleted);
+            skipping = ProcessLines(decoder, ref buffer, output, result.IsCompleted, skipping);
             upload.AdvanceTo(buffer.Start, buffer.End);
             if (output.WrittenCount >= FlushThreshold || result.IsCompleted)
             {
@@ -94,7 +98,8 @@ public sealed class BeiweDecryptor
         return decoder.Complete();
     }
 
-    private static void ProcessLines(BeiweFileDecoder decoder, ref ReadOnlySequence<byte> buffer, ArrayBufferWriter<byte> output, bool final)
+    /// <summary>Processes the complete lines in <paramref name="buffer"/>; returns whether an oversized line is being skipped.</summary>
+    private static bool ProcessLines(BeiweFileDecoder decoder, ref ReadOnlySequence<byte> buffer, ArrayBufferWriter<byte> output, bool final, bool skipping)
     {
         while (true)
         {
@@ -104,15 +109,32 @@ public sealed class BeiweDecryptor
                 break;
             }
 
-            ProcessLine(decoder, buffer.Slice(0, newline.Value), output);
+            if (!skipping)
+            {
+                ProcessLine(decoder, buffer.Slice(0, newline.Value), output);
+            }
+
+            skipping = false;
             buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
         }
 
-        if (final && !buffer.IsEmpty)
+        if (!skipping && !final && buffer.Length > MaxStreamedLineLength)
+        {
+            decoder.ReportOversizedLine();
+            skipping = true;
+        }
+
+        if (skipping)
+        {
+            buffer = buffer.Slice(buffer.End);
+        }
+        else if (final && !buffer.IsEmpty)
         {
             ProcessLine(decoder, buffer, output);
             buffer = buffer.Slice(buffer.End);
         }
+
+        return skipping;
     }
 
     private static void ProcessLine(BeiweFileDecoder decoder, ReadOnlySequence<byte> line, ArrayBufferWriter<byte> output)

@@ -52,6 +52,18 @@ internal sealed class BeiweFileDecoder : IDisposable
         ProcessDataLine(line, output);
     }
 
+    /// <summary>Counts a line too long to buffer: a malformed data line, or a key line that cannot be valid.</summary>
+    public void ReportOversizedLine()
+    {
+        _lineNumber++;
+        if (_cbc is null)
+        {
+            throw new DecryptionException(DecryptionFailure.InvalidKeyLineCharacters, "The key line is far longer than any RSA key line.");
+        }
+
+        Fail(BeiweLineErrorCode.MALFORMED_LINE);
+    }
+
     /// <summary>Ends the file: the report, or the whole-file error when no key line was found.</summary>
     public BeiweDecryptionReport Complete()
     {
