@@ -51,6 +51,26 @@ public class BeiweProperties
         return result.Report.LinesDecrypted + result.Report.Errors.Count == dataLines.Count(l => l.Length > 0);
     }
 
+    [Property(MaxTest = 25)]
+    public bool Streaming_gives_the_same_plaintext_and_report_as_in_memory(byte[][] lines, PositiveInt segment)
+    {
+        byte[] upload = [.. KeyLineOnly, .. lines.Where(l => l is not null).SelectMany(l => l.Append((byte)'\n'))];
+        BeiweDecryptionResult expected = Decryptor.Decrypt(upload);
+        System.IO.Pipelines.Pipe pipe = new(new System.IO.Pipelines.PipeOptions(minimumSegmentSize: 1 + (segment.Get % 64), pauseWriterThreshold: 0));
+        for (int i = 0; i < upload.Length; i += 1 + (segment.Get % 64))
+        {
+            pipe.Writer.WriteAsync(upload.AsMemory(i, Math.Min(1 + (segment.Get % 64), upload.Length - i))).AsTask().GetAwaiter().GetResult();
+        }
+
+        pipe.Writer.Complete();
+        using MemoryStream output = new();
+        BeiweDecryptionReport report = Decryptor.DecryptFromPipeAsync(pipe.Reader, output).AsTask().GetAwaiter().GetResult();
+
+        return output.ToArray().AsSpan().SequenceEqual(expected.Plaintext.Span)
+            && report.Errors.SequenceEqual(expected.Report.Errors)
+            && report.Repairs.SequenceEqual(expected.Report.Repairs);
+    }
+
     [Property(MaxTest = 10)]
     public bool Any_single_character_change_in_a_data_line_keeps_or_reports_the_line((PositiveInt Position, char Replacement)[] changes)
     {
