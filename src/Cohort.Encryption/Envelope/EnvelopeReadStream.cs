@@ -100,6 +100,35 @@ internal sealed class EnvelopeReadStream : Stream
         return CopyOut(buffer.Span);
     }
 
+    /// <summary>Writes each opened chunk straight from its buffer (no intermediate copy).</summary>
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        while (true)
+        {
+            if (_plainOffset < _plainLength)
+            {
+                await destination.WriteAsync(_plain.AsMemory(_plainOffset, _plainLength - _plainOffset), cancellationToken).ConfigureAwait(false);
+                _plainOffset = _plainLength;
+            }
+
+            if (_done)
+            {
+                return;
+            }
+
+            if (_currentLength < 0)
+            {
+                _currentLength = await _inner.ReadAtLeastAsync(_current.AsMemory(0, _sealedSize), _sealedSize, false, cancellationToken).ConfigureAwait(false);
+            }
+
+            _nextLength = _currentLength == _sealedSize
+                ? await _inner.ReadAtLeastAsync(_next.AsMemory(0, _sealedSize), _sealedSize, false, cancellationToken).ConfigureAwait(false)
+                : 0;
+            OpenCurrent();
+        }
+    }
+
     public override void Flush()
     {
     }
