@@ -9,5 +9,9 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return LineProtocolCommands.Create();
+        foreach (var command in EncryptionCommands.Create())
+        {
+            yield return command;
+        }
     }
 }

@@ -45,6 +45,17 @@ public static class RsaKeys
         return Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
     }
 
+    /// <summary>
+    /// A key id derived from the public key alone, <c>spki-sha256-</c> and the first 16 hex digits of the SHA-256 of
+    /// its DER SubjectPublicKeyInfo: the sender (holding the public key) and the reader (holding the private key)
+    /// compute the same id without agreeing on a name.
+    /// </summary>
+    public static string FingerprintKeyId(RSA key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return "spki-sha256-" + Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()), 0, 8);
+    }
+
     /// <summary>Reads a public key in Beiwe's registration form (standard base64 of the DER SubjectPublicKeyInfo).</summary>
     public static RSA FromBeiweRegistrationKey(string registrationKey)
     {
