@@ -258,7 +258,21 @@ public sealed class LineProtocolReaderTests
         var rejection = Assert.Single(result.Rejections);
         Assert.Equal(2, rejection.Line);
         Assert.Equal("line is longer than 1000 bytes", rejection.Reason);
+        Assert.Equal(1, rejection.Column);
         Assert.Equal([1L, 3L], batch.ToPoints().Select(p => p.Timestamp));
+    }
+
+    [Fact]
+    public async Task Accepts_a_line_of_exactly_the_limit_followed_by_crlf_from_a_stream()
+    {
+        var line = "m v=\"" + new string('x', 94) + "\"";
+        Assert.Equal(100, line.Length);
+        var reader = new LineProtocolReader(new LineProtocolReaderOptions { MaxLineLength = 100 });
+        using var stream = new TricklingStream(Encoding.UTF8.GetBytes(line + "\r\n" + line + "x\r\n"), 1);
+
+        var error = await Assert.ThrowsAsync<LineProtocolException>(() => reader.ReadAsync(stream, new PointBatch()).AsTask());
+
+        Assert.Equal(2, error.Line);
     }
 
     [Fact]
