@@ -276,6 +276,26 @@ public sealed class LineProtocolReaderTests
     }
 
     [Fact]
+    public async Task Reads_from_a_pipe_as_the_writer_fills_it_and_leaves_it_open()
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        var batch = new PointBatch();
+        var reading = new LineProtocolReader().ReadAsync(pipe.Reader, batch).AsTask();
+
+        foreach (var piece in new[] { "m,t=a v=1", " 1\nm,t=a v=", "2 2\n", "m v=\"x\" 3" })
+        {
+            await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(piece));
+        }
+
+        await pipe.Writer.CompleteAsync();
+        var result = await reading;
+
+        Assert.Equal(3, result.Points);
+        Assert.Equal([1L, 2L, 3L], batch.ToPoints().Select(p => p.Timestamp));
+        await pipe.Reader.CompleteAsync();
+    }
+
+    [Fact]
     public void Reads_a_last_line_without_a_line_feed() =>
         Assert.Equal(7, ReadOne("m v=1 7").Timestamp);
 }
