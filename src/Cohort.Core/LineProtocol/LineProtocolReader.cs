@@ -193,12 +193,12 @@ public sealed class LineProtocolReader
             return buffer.End;
         }
 
-        if (rest.Length > _maxLineLength)
+        if (rest.Length > _maxLineLength + 1)
         {
-            // No newline in sight: reject the line now and skip its remainder as it arrives.
+            // No newline in sight (and more than room for a CR): reject the line now, skip the rest as it arrives.
             var head = rest.Slice(0, Math.Min(rest.Length, _maxRecordLength * 4L));
             state.Line++;
-            Fail(ref state, head.ToArray(), _maxLineLength, LineTooLong());
+            Fail(ref state, head.ToArray(), 0, LineTooLong());
             state.SkippingLongLine = true;
             return buffer.End;
         }
@@ -218,7 +218,7 @@ public sealed class LineProtocolReader
         {
             var head = line.Slice(0, Math.Min(line.Length, _maxRecordLength * 4L)).ToArray();
             state.Line++;
-            Fail(ref state, head, _maxLineLength, LineTooLong());
+            Fail(ref state, head, 0, LineTooLong());
             return;
         }
 
@@ -238,7 +238,7 @@ public sealed class LineProtocolReader
 
         if (line.Length > _maxLineLength)
         {
-            Fail(ref state, line, _maxLineLength, LineTooLong());
+            Fail(ref state, line, 0, LineTooLong());
             return;
         }
 

@@ -112,6 +112,22 @@ public sealed class LineProtocolPropertyTests
             Assert.Equal(batch.ToPoints(), again.ToPoints());
         });
 
+    [Property(MaxTest = 200)]
+    public Property Arbitrary_bytes_read_the_same_from_a_trickling_stream_as_from_a_span() =>
+        Prop.ForAll(Bytes(), Gen.Choose(1, 9).ToArbitrary(), (bytes, chunk) =>
+        {
+            var options = new LineProtocolReaderOptions { Lenient = true, MaxLineLength = 64, TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() };
+            var fromSpan = new PointBatch();
+            var fromStream = new PointBatch();
+            var a = new LineProtocolReader(options).Read(bytes, fromSpan);
+            using var stream = new TricklingStream(bytes, chunk);
+            var b = new LineProtocolReader(options).ReadAsync(stream, fromStream).AsTask().GetAwaiter().GetResult();
+
+            Assert.Equal(fromSpan.ToPoints(), fromStream.ToPoints());
+            Assert.Equal(a.Points, b.Points);
+            Assert.Equal(a.Rejections.Select(r => r.ToString()), b.Rejections.Select(r => r.ToString()));
+        });
+
     /// <summary>Byte strings: mutated line protocol (mostly near-valid) and raw noise.</summary>
     private static Arbitrary<byte[]> Bytes()
     {

@@ -258,7 +258,41 @@ public sealed class LineProtocolReaderTests
         var rejection = Assert.Single(result.Rejections);
         Assert.Equal(2, rejection.Line);
         Assert.Equal("line is longer than 1000 bytes", rejection.Reason);
+        Assert.Equal(1, rejection.Column);
         Assert.Equal([1L, 3L], batch.ToPoints().Select(p => p.Timestamp));
+    }
+
+    [Fact]
+    public async Task Accepts_a_line_of_exactly_the_limit_followed_by_crlf_from_a_stream()
+    {
+        var line = "m v=\"" + new string('x', 94) + "\"";
+        Assert.Equal(100, line.Length);
+        var reader = new LineProtocolReader(new LineProtocolReaderOptions { MaxLineLength = 100 });
+        using var stream = new TricklingStream(Encoding.UTF8.GetBytes(line + "\r\n" + line + "x\r\n"), 1);
+
+        var error = await Assert.ThrowsAsync<LineProtocolException>(() => reader.ReadAsync(stream, new PointBatch()).AsTask());
+
+        Assert.Equal(2, error.Line);
+    }
+
+    [Fact]
+    public async Task Reads_from_a_pipe_as_the_writer_fills_it_and_leaves_it_open()
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        var batch = new PointBatch();
+        var reading = new LineProtocolReader().ReadAsync(pipe.Reader, batch).AsTask();
+
+        foreach (var piece in new[] { "m,t=a v=1", " 1\nm,t=a v=", "2 2\n", "m v=\"x\" 3" })
+        {
+            await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(piece));
+        }
+
+        await pipe.Writer.CompleteAsync();
+        var result = await reading;
+
+        Assert.Equal(3, result.Points);
+        Assert.Equal([1L, 2L, 3L], batch.ToPoints().Select(p => p.Timestamp));
+        await pipe.Reader.CompleteAsync();
     }
 
     [Fact]

@@ -30,3 +30,17 @@ internal sealed class Segments : ReadOnlySequenceSegment<byte>
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 }
+
+/// <summary>A stream that hands out at most a few bytes per read, so lines arrive in pieces.</summary>
+internal sealed class TricklingStream(byte[] bytes, int chunk) : MemoryStream(bytes)
+{
+    public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+    public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        base.ReadAsync(buffer, offset, Math.Min(count, chunk), cancellationToken);
+}
