@@ -3,6 +3,7 @@ using System.Text;
 using Cohort.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Cohort.Ingestion.Tests;
 
@@ -89,7 +90,7 @@ internal sealed class TestPipeline : IAsyncDisposable
     public static async Task<TestPipeline> StartAsync(string folder, Action<IngestionBuilder> sinks, Action<IngestionOptions>? configure = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var collection = new ServiceCollection();
-        collection.AddLogging();
+        collection.AddLogging(b => { if (Environment.GetEnvironmentVariable("TEST_LOG") is not null) { b.AddConsole(); b.SetMinimumLevel(LogLevel.Debug); } });
         collection.AddMetrics();
         if (time is not null)
         {

@@ -150,6 +150,21 @@ internal sealed class WriteAheadLog : IDisposable
         }
     }
 
+    /// <summary>Signals every cursor to look at the log again.</summary>
+    public void Wake()
+    {
+        List<Channel<bool>> subscribers;
+        lock (_lock)
+        {
+            subscribers = [.. _subscribers];
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Writer.TryWrite(true);
+        }
+    }
+
     /// <summary>Forces written records to the device if any are not yet (the interval fsync policy).</summary>
     public void FlushToDisk()
     {

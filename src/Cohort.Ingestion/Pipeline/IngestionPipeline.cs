@@ -182,6 +182,7 @@ internal sealed class IngestionPipeline : IIngestor, IAsyncDisposable
         }
 
         _log!.Commit(toDisk: true);
+        _log.Wake();
         try
         {
             await Task.WhenAll(_runnerTasks).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -83,6 +83,7 @@ internal sealed class SinkRunner
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var draining = _draining; // read before the log, so a drain sees everything committed before it
             signal.TryRead(out _);
             while (pendingPoints < _options.BatchSize && TryRead(cursor, out var payload))
             {
@@ -108,9 +109,14 @@ internal sealed class SinkRunner
                     Confirm(cursor.Position);
                 }
 
-                if (_draining)
+                if (draining)
                 {
                     return;
+                }
+
+                if (_draining)
+                {
+                    continue;
                 }
 
                 if (!await signal.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
