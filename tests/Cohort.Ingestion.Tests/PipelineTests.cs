@@ -69,6 +69,26 @@ public class PipelineTests
     }
 
     [Fact]
+    public async Task Under_the_interval_fsync_policy_acknowledged_points_are_replayed_after_a_restart()
+    {
+        using var folder = new TempFolder();
+        var stuck = new MemorySink(blocked: true);
+        await using (var first = await TestPipeline.StartAsync(folder.Path, b => b.AddSink(stuck, "store"), o =>
+        {
+            o.FsyncPolicy = FsyncPolicy.Interval;
+            o.FsyncInterval = TimeSpan.FromMilliseconds(5);
+        }))
+        {
+            await first.Ingestor.IngestAsync(Messages.Readings(0, 10));
+        }
+
+        var sink = new MemorySink();
+        await using var second = await TestPipeline.StartAsync(folder.Path, b => b.AddSink(sink, "store"));
+        await sink.WaitForAsync(10);
+        Assert.Equal(10, sink.Points.Count);
+    }
+
+    [Fact]
     public async Task A_sink_outage_then_recovery_lands_every_point_exactly_once()
     {
         using var folder = new TempFolder();
