@@ -15,7 +15,7 @@ namespace Cohort.Ingestion.Pipeline;
 /// The engine: decode → enrich → validate → processors → derive → durable log (group-committed by one writer over a
 /// bounded channel) → acknowledgement; then one runner per sink reads the log from its own checkpoint.
 /// </summary>
-internal sealed class IngestionPipeline : IIngestor, IAsyncDisposable
+internal sealed class IngestionPipeline : IIngestor, IAsyncDisposable, IDisposable
 {
     private const int MaxGroup = 512;
 
@@ -38,6 +38,7 @@ internal sealed class IngestionPipeline : IIngestor, IAsyncDisposable
     private Task? _writerTask;
     private Task? _fsyncTask;
     private int _state; // 0 new, 1 running, 2 stopped
+    private int _shutDown;
 
     public IngestionPipeline(
         IngestionOptions options,
@@ -212,15 +213,19 @@ internal sealed class IngestionPipeline : IIngestor, IAsyncDisposable
         }
 
         await ShutdownAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
+
+    /// <summary>For containers disposed synchronously: stops at once, as <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task ShutdownAsync()
     {
-        if (!_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _shutDown, 1) != 0)
         {
-            await _stopping.CancelAsync().ConfigureAwait(false);
+            return;
         }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
 
         foreach (var task in _runnerTasks)
         {
@@ -233,6 +238,7 @@ internal sealed class IngestionPipeline : IIngestor, IAsyncDisposable
         }
 
         _log?.Dispose();
+        _stopping.Dispose();
     }
 
     private async Task AppendAsync(Tenant tenant, PointBatch batch, CancellationToken cancellationToken)
