@@ -89,6 +89,23 @@ public class PipelineTests
     }
 
     [Fact]
+    public async Task A_damaged_checkpoint_replays_the_kept_log_rather_than_losing_points()
+    {
+        using var folder = new TempFolder();
+        var stuck = new MemorySink(blocked: true);
+        await using (var first = await TestPipeline.StartAsync(folder.Path, b => b.AddSink(stuck, "store")))
+        {
+            await first.Ingestor.IngestAsync(Messages.Readings(0, 5));
+        }
+
+        File.WriteAllText(Path.Combine(folder.Path, "checkpoints", "store.checkpoint"), "garbage");
+        var sink = new MemorySink();
+        await using var second = await TestPipeline.StartAsync(folder.Path, b => b.AddSink(sink, "store"));
+        await sink.WaitForAsync(5);
+        Assert.Equal(5, sink.Points.Count);
+    }
+
+    [Fact]
     public async Task A_sink_outage_then_recovery_lands_every_point_exactly_once()
     {
         using var folder = new TempFolder();
