@@ -1,0 +1,181 @@
+using System.Collections;
+using System.Collections.Frozen;
+using Cohort.Aggregation.Internal;
+using Cohort.Core;
+
+namespace Cohort.Aggregation;
+
+/// <summary>
+/// A validated, immutable set of measure definitions with unique names, loaded from DACC-style JSON
+/// (<c>{"definitions": [...]}</c> or a bare array, camelCase properties) or built in code. Thread-safe.
+/// </summary>
+public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition>
+{
+    private readonly FrozenDictionary<string, MeasureDefinition> _byName;
+    private readonly FrozenDictionary<string, TimeZoneInfo> _zones;
+    private readonly MeasureDefinition[] _ordered;
+
+    /// <summary>Creates a set from definitions, validating each.</summary>
+    /// <exception cref="MeasureDefinitionException">A definition is invalid or two share a name.</exception>
+    public MeasureDefinitionSet(IEnumerable<MeasureDefinition> definitions)
+        : this(definitions, "definitions")
+    {
+    }
+
+    private MeasureDefinitionSet(IEnumerable<MeasureDefinition> definitions, string path)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        _ordered = [.. definitions];
+        var errors = new List<Rejection>();
+        var byName = new Dictionary<string, MeasureDefinition>(StringComparer.Ordinal);
+        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        for (var i = 0; i < _ordered.Length; i++)
+        {
+            var definition = _ordered[i];
+            var prefix = $"{path}[{i}]";
+            if (definition is null)
+            {
+                errors.Add(new Rejection("A definition must be an object, not null.") { Field = prefix, Index = i });
+                continue;
+            }
+
+            var zone = DefinitionValidation.Validate(definition, prefix, i, errors);
+            if (string.IsNullOrEmpty(definition.Name))
+            {
+                continue;
+            }
+
+            if (!byName.TryAdd(definition.Name, definition))
+            {
+                errors.Add(new Rejection($"The measure name '{definition.Name}' is defined twice.") { Field = prefix + ".name", Index = i });
+                continue;
+            }
+
+            zones[definition.Name] = zone ?? TimeZoneInfo.Utc;
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new MeasureDefinitionException(errors);
+        }
+
+        _byName = byName.ToFrozenDictionary(StringComparer.Ordinal);
+        _zones = zones.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>The number of definitions.</summary>
+    public int Count => _ordered.Length;
+
+    /// <summary>Parses DACC-style definitions JSON.</summary>
+    /// <exception cref="MeasureDefinitionException">The JSON is malformed or a definition is invalid; the error names the property.</exception>
+    public static MeasureDefinitionSet Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var (definitions, path) = DefinitionJson.Parse(json);
+        return new MeasureDefinitionSet(definitions, path);
+    }
+
+    /// <summary>Reads DACC-style definitions JSON from a UTF-8 stream.</summary>
+    /// <exception cref="MeasureDefinitionException">The JSON is malformed or a definition is invalid; the error names the property.</exception>
+    public static async ValueTask<MeasureDefinitionSet> LoadAsync(Stream utf8Json, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        using var reader = new StreamReader(utf8Json, leaveOpen: true);
+        var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        return Parse(text);
+    }
+
+    /// <summary>Reads DACC-style definitions JSON from a file.</summary>
+    /// <exception cref="MeasureDefinitionException">The JSON is malformed or a definition is invalid; the error names the property.</exception>
+    public static async ValueTask<MeasureDefinitionSet> LoadFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = File.OpenRead(path);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The definition with this name, or <see langword="null"/>.</summary>
+    public MeasureDefinition? Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _byName.GetValueOrDefault(name);
+    }
+
+    /// <summary>
+    /// Checks a raw measure built in code against its definition (name known, value finite, created-by given, groups
+    /// in order with the definition's keys).
+    /// </summary>
+    public RawMeasureResult Validate(RawMeasure measure)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        if (string.IsNullOrEmpty(measure.MeasureName))
+        {
+            return RawMeasureResult.Invalid(RawMeasureError.MissingMeasureName, "measureName", "measureName is required.");
+        }
+
+        if (Find(measure.MeasureName) is not { } definition)
+        {
+            return RawMeasureResult.Invalid(RawMeasureError.UnknownMeasure, "measureName", $"No measure is defined with the name '{measure.MeasureName}'.");
+        }
+
+        if (!double.IsFinite(measure.Value))
+        {
+            return RawMeasureResult.Invalid(RawMeasureError.InvalidValue, "value", "value must be a finite number.");
+        }
+
+        if (string.IsNullOrEmpty(measure.CreatedBy))
+        {
+            return RawMeasureResult.Invalid(RawMeasureError.MissingCreatedBy, "createdBy", "createdBy is required.");
+        }
+
+        MeasureGroup?[] groups = [measure.Group1, measure.Group2, measure.Group3];
+        for (var i = 1; i < 3; i++)
+        {
+            if (groups[i] is not null && groups[i - 1] is null)
+            {
+                return RawMeasureResult.Invalid(RawMeasureError.GroupOutOfOrder, "group" + (i + 1), $"group{i + 1} is given without group{i}.");
+            }
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var property = "group" + (i + 1);
+            var key = definition.GroupKey(i + 1);
+            if (groups[i] is { } g)
+            {
+                if (key is null)
+                {
+                    return RawMeasureResult.Invalid(RawMeasureError.UndefinedGroup, property, $"The measure '{definition.Name}' has no {property}.");
+                }
+
+                if (!string.Equals(g.Key, key, StringComparison.Ordinal))
+                {
+                    return RawMeasureResult.Invalid(RawMeasureError.GroupKeyMismatch, property, $"{property} must have the key '{key}', not '{g.Key}'.");
+                }
+
+                if (g.Value is null)
+                {
+                    return RawMeasureResult.Invalid(RawMeasureError.InvalidGroup, property, $"{property} needs a value.");
+                }
+            }
+            else if (key is not null)
+            {
+                return RawMeasureResult.Invalid(RawMeasureError.MissingGroup, property, $"{property} ({{\"{key}\": ...}}) is required by the measure '{definition.Name}'.");
+            }
+        }
+
+        return RawMeasureResult.Valid(measure);
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<MeasureDefinition> GetEnumerator() => ((IEnumerable<MeasureDefinition>)_ordered).GetEnumerator();
+
+    /// <inheritdoc />
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The time zone of a definition's buckets (UTC when it names none).</summary>
+    internal TimeZoneInfo GetZone(string measureName) => _zones.GetValueOrDefault(measureName) ?? TimeZoneInfo.Utc;
+}
