@@ -9,7 +9,7 @@ internal static class DefinitionJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip };
 
-    public static (List<MeasureDefinition> Definitions, string Path) Parse(string json)
+    public static (List<MeasureDefinition?> Definitions, string Path, List<Rejection> Errors) Parse(string json)
     {
         JsonDocument document;
         try
@@ -48,26 +48,16 @@ internal static class DefinitionJson
                 throw new MeasureDefinitionException([new Rejection("Expected {\"definitions\": [...]} or an array of definitions.") { Field = "definitions" }]);
             }
 
-            var definitions = new List<MeasureDefinition>();
+            var definitions = new List<MeasureDefinition?>();
             var index = 0;
             foreach (var element in array.EnumerateArray())
             {
                 var reader = new ObjectReader($"{path}[{index}]", index, errors);
-                var definition = reader.Read(element);
-                if (definition is not null)
-                {
-                    definitions.Add(definition);
-                }
-
+                definitions.Add(reader.Read(element));
                 index++;
             }
 
-            if (errors.Count > 0)
-            {
-                throw new MeasureDefinitionException(errors);
-            }
-
-            return (definitions, path);
+            return (definitions, path, errors);
         }
     }
 

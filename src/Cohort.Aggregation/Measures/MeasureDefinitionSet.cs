@@ -18,23 +18,28 @@ public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition
     /// <summary>Creates a set from definitions, validating each.</summary>
     /// <exception cref="MeasureDefinitionException">A definition is invalid or two share a name.</exception>
     public MeasureDefinitionSet(IEnumerable<MeasureDefinition> definitions)
-        : this(definitions, "definitions")
+        : this(definitions, "definitions", [], nullIsError: true)
     {
     }
 
-    private MeasureDefinitionSet(IEnumerable<MeasureDefinition> definitions, string path)
+    private MeasureDefinitionSet(IEnumerable<MeasureDefinition?> definitions, string path, List<Rejection> errors, bool nullIsError)
     {
         ArgumentNullException.ThrowIfNull(definitions);
-        _ordered = [.. definitions];
-        var errors = new List<Rejection>();
+        MeasureDefinition?[] all = [.. definitions];
+        _ordered = [.. all.OfType<MeasureDefinition>()];
         var byName = new Dictionary<string, MeasureDefinition>(StringComparer.Ordinal);
         var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
-        for (var i = 0; i < _ordered.Length; i++)
+        for (var i = 0; i < all.Length; i++)
         {
-            var definition = _ordered[i];
+            var definition = all[i];
             var prefix = $"{path}[{i}]";
             if (definition is null)
             {
+                if (!nullIsError)
+                {
+                    continue;
+                }
+
                 errors.Add(new Rejection("A definition must be an object, not null.") { Field = prefix, Index = i });
                 continue;
             }
@@ -56,7 +61,7 @@ public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition
 
         if (errors.Count > 0)
         {
-            throw new MeasureDefinitionException(errors);
+            throw new MeasureDefinitionException(errors.OrderBy(static e => e.Index ?? -1));
         }
 
         _byName = byName.ToFrozenDictionary(StringComparer.Ordinal);
@@ -71,8 +76,8 @@ public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition
     public static MeasureDefinitionSet Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var (definitions, path) = DefinitionJson.Parse(json);
-        return new MeasureDefinitionSet(definitions, path);
+        var (definitions, path, errors) = DefinitionJson.Parse(json);
+        return new MeasureDefinitionSet(definitions, path, errors, nullIsError: false);
     }
 
     /// <summary>Reads DACC-style definitions JSON from a UTF-8 stream.</summary>
