@@ -74,6 +74,7 @@ public sealed partial class MeasureAggregator
         var accepted = 0;
         var index = 0;
         var now = _timeProvider.GetUtcNow().UtcTicks;
+        MeasureStore? last = null;
         lock (_lock)
         {
             foreach (var measure in measures)
@@ -83,7 +84,12 @@ public sealed partial class MeasureAggregator
                     : Definitions.Validate(measure);
                 if (result.IsValid)
                 {
-                    _stores[measure!.MeasureName].Append(measure, now);
+                    if (last is null || !string.Equals(last.Definition.Name, measure!.MeasureName, StringComparison.Ordinal))
+                    {
+                        last = _stores[measure!.MeasureName];
+                    }
+
+                    last.Append(measure!, now);
                     accepted++;
                 }
                 else

@@ -11,6 +11,8 @@ namespace Cohort.Aggregation;
 /// </summary>
 public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition>
 {
+    private static readonly string[] GroupNames = ["", "group1", "group2", "group3"];
+
     private readonly FrozenDictionary<string, MeasureDefinition> _byName;
     private readonly FrozenDictionary<string, TimeZoneInfo> _zones;
     private readonly MeasureDefinition[] _ordered;
@@ -136,43 +138,44 @@ public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition
             return RawMeasureResult.Invalid(RawMeasureError.MissingCreatedBy, "createdBy", "createdBy is required.");
         }
 
-        MeasureGroup?[] groups = [measure.Group1, measure.Group2, measure.Group3];
-        for (var i = 1; i < 3; i++)
+        if ((measure.Group2 is not null && measure.Group1 is null) || (measure.Group3 is not null && measure.Group2 is null))
         {
-            if (groups[i] is not null && groups[i - 1] is null)
-            {
-                return RawMeasureResult.Invalid(RawMeasureError.GroupOutOfOrder, "group" + (i + 1), $"group{i + 1} is given without group{i}.");
-            }
+            var property = measure.Group3 is not null && measure.Group2 is null ? "group3" : "group2";
+            var previous = property == "group3" ? "group2" : "group1";
+            return RawMeasureResult.Invalid(RawMeasureError.GroupOutOfOrder, property, $"{property} is given without {previous}.");
         }
 
-        for (var i = 0; i < 3; i++)
+        return CheckGroup(definition, 1, measure.Group1, definition.Group1Key)
+            ?? CheckGroup(definition, 2, measure.Group2, definition.Group2Key)
+            ?? CheckGroup(definition, 3, measure.Group3, definition.Group3Key)
+            ?? RawMeasureResult.Valid(measure);
+    }
+
+    private static RawMeasureResult? CheckGroup(MeasureDefinition definition, int index, MeasureGroup? group, string? key)
+    {
+        if (group is { } g)
         {
-            var property = "group" + (i + 1);
-            var key = definition.GroupKey(i + 1);
-            if (groups[i] is { } g)
+            if (key is null)
             {
-                if (key is null)
-                {
-                    return RawMeasureResult.Invalid(RawMeasureError.UndefinedGroup, property, $"The measure '{definition.Name}' has no {property}.");
-                }
-
-                if (!string.Equals(g.Key, key, StringComparison.Ordinal))
-                {
-                    return RawMeasureResult.Invalid(RawMeasureError.GroupKeyMismatch, property, $"{property} must have the key '{key}', not '{g.Key}'.");
-                }
-
-                if (g.Value is null)
-                {
-                    return RawMeasureResult.Invalid(RawMeasureError.InvalidGroup, property, $"{property} needs a value.");
-                }
+                return RawMeasureResult.Invalid(RawMeasureError.UndefinedGroup, GroupNames[index], $"The measure '{definition.Name}' has no {GroupNames[index]}.");
             }
-            else if (key is not null)
+
+            if (!string.Equals(g.Key, key, StringComparison.Ordinal))
             {
-                return RawMeasureResult.Invalid(RawMeasureError.MissingGroup, property, $"{property} ({{\"{key}\": ...}}) is required by the measure '{definition.Name}'.");
+                return RawMeasureResult.Invalid(RawMeasureError.GroupKeyMismatch, GroupNames[index], $"{GroupNames[index]} must have the key '{key}', not '{g.Key}'.");
+            }
+
+            if (g.Value is null)
+            {
+                return RawMeasureResult.Invalid(RawMeasureError.InvalidGroup, GroupNames[index], $"{GroupNames[index]} needs a value.");
             }
         }
+        else if (key is not null)
+        {
+            return RawMeasureResult.Invalid(RawMeasureError.MissingGroup, GroupNames[index], $"{GroupNames[index]} ({{\"{key}\": ...}}) is required by the measure '{definition.Name}'.");
+        }
 
-        return RawMeasureResult.Valid(measure);
+        return null;
     }
 
     /// <inheritdoc />
