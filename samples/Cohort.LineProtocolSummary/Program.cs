@@ -10,14 +10,9 @@ for (var i = 0; i < args.Length - 1; i++)
 {
     if (args[i] == "--precision")
     {
-        precision = args[i + 1] switch
-        {
-            "ns" => TimestampPrecision.Nanoseconds,
-            "us" => TimestampPrecision.Microseconds,
-            "ms" => TimestampPrecision.Milliseconds,
-            "s" => TimestampPrecision.Seconds,
-            var other => throw new ArgumentException($"unknown precision '{other}' (use ns, us, ms or s)"),
-        };
+        precision = Timestamps.TryParsePrecision(args[i + 1], out var parsed)
+            ? parsed
+            : throw new ArgumentException($"unknown precision '{args[i + 1]}' (use ns, us, ms or s)");
     }
 }
 

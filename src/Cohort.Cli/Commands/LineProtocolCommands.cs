@@ -46,12 +46,6 @@ internal static class LineProtocolCommands
         return check;
     }
 
-    internal static TimestampPrecision ParsePrecision(string text) => text switch
-    {
-        "ns" => TimestampPrecision.Nanoseconds,
-        "us" => TimestampPrecision.Microseconds,
-        "ms" => TimestampPrecision.Milliseconds,
-        "s" => TimestampPrecision.Seconds,
-        _ => throw new CliUsageException($"unknown precision '{text}': use ns, us, ms or s"),
-    };
+    internal static TimestampPrecision ParsePrecision(string text) =>
+        Timestamps.TryParsePrecision(text, out var precision) ? precision : throw new CliUsageException($"unknown precision '{text}': use ns, us, ms or s");
 }

@@ -29,6 +29,32 @@ public static class Timestamps
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
     };
 
+    /// <summary>
+    /// Reads a precision from its short name as InfluxDB's HTTP API writes it: <c>ns</c>, <c>us</c>, <c>ms</c> or
+    /// <c>s</c> (case-sensitive).
+    /// </summary>
+    public static bool TryParsePrecision(string? name, out TimestampPrecision precision)
+    {
+        switch (name)
+        {
+            case "ns": precision = TimestampPrecision.Nanoseconds; return true;
+            case "us": precision = TimestampPrecision.Microseconds; return true;
+            case "ms": precision = TimestampPrecision.Milliseconds; return true;
+            case "s": precision = TimestampPrecision.Seconds; return true;
+            default: precision = TimestampPrecision.Nanoseconds; return false;
+        }
+    }
+
+    /// <summary>The short name of a precision: <c>ns</c>, <c>us</c>, <c>ms</c> or <c>s</c>.</summary>
+    public static string PrecisionName(TimestampPrecision precision) => precision switch
+    {
+        TimestampPrecision.Nanoseconds => "ns",
+        TimestampPrecision.Microseconds => "us",
+        TimestampPrecision.Milliseconds => "ms",
+        TimestampPrecision.Seconds => "s",
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
+    };
+
     /// <summary>Unix nanoseconds of an instant (100 ns resolution, as <see cref="DateTimeOffset"/> has).</summary>
     public static long FromDateTimeOffset(DateTimeOffset value) =>
         checked((value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);

@@ -19,7 +19,7 @@ internal sealed class JsonPayloadDecoder : IPayloadDecoder
     public bool CanDecode(string contentType)
     {
         ArgumentNullException.ThrowIfNull(contentType);
-        var mediaType = MediaType(contentType);
+        var mediaType = ContentTypes.MediaType(contentType);
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
                mediaType.Equals("text/json", StringComparison.OrdinalIgnoreCase) ||
                mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
@@ -36,7 +36,7 @@ internal sealed class JsonPayloadDecoder : IPayloadDecoder
     {
         var batch = new PointBatch();
         var rejections = ImmutableArray.CreateBuilder<Rejection>();
-        var defaultPrecision = PrecisionParameter(message.ContentType, out var precisionProblem);
+        var defaultPrecision = ContentTypes.Precision(message.ContentType, out var precisionProblem);
         if (precisionProblem is not null)
         {
             rejections.Add(new Rejection(precisionProblem) { Field = "content-type" });
@@ -140,7 +140,7 @@ internal sealed class JsonPayloadDecoder : IPayloadDecoder
                     timestamp = property.Value;
                     break;
                 case "precision":
-                    if (property.Value.ValueKind != JsonValueKind.String || !TryParsePrecision(property.Value.GetString(), out precision))
+                    if (property.Value.ValueKind != JsonValueKind.String || !Timestamps.TryParsePrecision(property.Value.GetString(), out precision))
                     {
                         Reject("The precision must be \"ns\", \"us\", \"ms\" or \"s\".", path + ".precision");
                         return;
@@ -298,44 +298,6 @@ internal sealed class JsonPayloadDecoder : IPayloadDecoder
 
         problem = "The timestamp must be an ISO-8601 string or a whole number of Unix time units.";
         return false;
-    }
-
-    private static TimestampPrecision PrecisionParameter(string contentType, out string? problem)
-    {
-        problem = null;
-        foreach (var parameter in contentType.Split(';').Skip(1))
-        {
-            var equals = parameter.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && parameter[..equals].Trim().Equals("precision", StringComparison.OrdinalIgnoreCase))
-            {
-                if (TryParsePrecision(parameter[(equals + 1)..].Trim(), out var precision))
-                {
-                    return precision;
-                }
-
-                problem = $"The content type's precision parameter must be ns, us, ms or s: '{contentType}'.";
-            }
-        }
-
-        return TimestampPrecision.Nanoseconds;
-    }
-
-    private static bool TryParsePrecision(string? text, out TimestampPrecision precision)
-    {
-        switch (text)
-        {
-            case "ns": precision = TimestampPrecision.Nanoseconds; return true;
-            case "us": precision = TimestampPrecision.Microseconds; return true;
-            case "ms": precision = TimestampPrecision.Milliseconds; return true;
-            case "s": precision = TimestampPrecision.Seconds; return true;
-            default: precision = TimestampPrecision.Nanoseconds; return false;
-        }
-    }
-
-    private static string MediaType(string contentType)
-    {
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        return (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
     }
 
     private static string Member(string name) =>

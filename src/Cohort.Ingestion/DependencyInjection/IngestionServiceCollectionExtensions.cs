@@ -43,6 +43,7 @@ public static class IngestionServiceCollectionExtensions
             return new FileDeadLetterStore(o.DeadLetterPath ?? Path.Combine(o.BufferDirectory, "dead-letters.jsonl"));
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPayloadDecoder, JsonPayloadDecoder>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPayloadDecoder, LineProtocolPayloadDecoder>());
         services.TryAddSingleton<EnrichmentProcessor>();
         services.TryAddSingleton<ValidationProcessor>();
         services.TryAddSingleton<DerivationProcessor>();
