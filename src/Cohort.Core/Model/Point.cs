@@ -20,17 +20,21 @@ public sealed record Point
             throw new ArgumentException("A point needs at least one field.", nameof(fields));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var field in array)
+        for (var i = 0; i < array.Length; i++)
         {
-            if (string.IsNullOrEmpty(field.Key))
+            var key = array[i].Key;
+            if (string.IsNullOrEmpty(key))
             {
                 throw new ArgumentException("A field key must not be empty.", nameof(fields));
             }
 
-            if (!seen.Add(field.Key))
+            // Points have a handful of fields: a pairwise check is cheaper than a hash set.
+            for (var j = 0; j < i; j++)
             {
-                throw new ArgumentException($"The field '{field.Key}' is given twice.", nameof(fields));
+                if (string.Equals(array[j].Key, key, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"The field '{key}' is given twice.", nameof(fields));
+                }
             }
         }
 

@@ -33,7 +33,13 @@ public sealed class TagSet : IReadOnlyList<Tag>, IEquatable<TagSet>
     public static TagSet Create(IEnumerable<Tag> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        var builder = ImmutableArray.CreateBuilder<Tag>();
+        var array = tags.ToArray();
+        return array.Length == 0 ? Empty : FromUnsorted(array);
+    }
+
+    /// <summary>Sorts (stable, by ordinal key) and de-duplicates tags in place, keeping the last value of a key.</summary>
+    private static TagSet FromUnsorted(Tag[] tags)
+    {
         foreach (var tag in tags)
         {
             if (string.IsNullOrEmpty(tag.Key))
@@ -45,57 +51,53 @@ public sealed class TagSet : IReadOnlyList<Tag>, IEquatable<TagSet>
             {
                 throw new ArgumentException($"The value of tag '{tag.Key}' must not be empty.", nameof(tags));
             }
-
-            builder.Add(tag);
         }
 
-        if (builder.Count == 0)
+        // Insertion sort: tag sets are small, often already sorted, and the sort must be stable.
+        for (var i = 1; i < tags.Length; i++)
         {
-            return Empty;
-        }
-
-        // Stable sort by key, then keep the last occurrence of each key.
-        var ordered = builder.Select((t, i) => (t, i)).OrderBy(x => x.t.Key, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.t).ToList();
-        var result = ImmutableArray.CreateBuilder<Tag>(ordered.Count);
-        foreach (var tag in ordered)
-        {
-            if (result.Count > 0 && string.Equals(result[^1].Key, tag.Key, StringComparison.Ordinal))
+            var current = tags[i];
+            var j = i - 1;
+            while (j >= 0 && string.CompareOrdinal(tags[j].Key, current.Key) > 0)
             {
-                result[^1] = tag;
+                tags[j + 1] = tags[j];
+                j--;
+            }
+
+            tags[j + 1] = current;
+        }
+
+        var count = 0;
+        for (var i = 0; i < tags.Length; i++)
+        {
+            if (count > 0 && string.Equals(tags[count - 1].Key, tags[i].Key, StringComparison.Ordinal))
+            {
+                tags[count - 1] = tags[i];
             }
             else
             {
-                result.Add(tag);
+                tags[count++] = tags[i];
             }
         }
 
-        return new TagSet(result.ToImmutable());
+        return new TagSet(ImmutableArray.Create(tags, 0, count));
     }
 
     /// <summary>Creates a tag set from key/value pairs in any order.</summary>
     public static TagSet Create(params ReadOnlySpan<(string Key, string Value)> tags)
     {
-        var list = new List<Tag>(tags.Length);
-        foreach (var (key, value) in tags)
+        if (tags.IsEmpty)
         {
-            list.Add(new Tag(key, value));
+            return Empty;
         }
 
-        return Create(list);
-    }
-
-    /// <summary>Creates a tag set from tags that are already sorted by key with unique keys (checked).</summary>
-    internal static TagSet FromSorted(ImmutableArray<Tag> sorted)
-    {
-        for (var i = 1; i < sorted.Length; i++)
+        var array = new Tag[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
         {
-            if (string.CompareOrdinal(sorted[i - 1].Key, sorted[i].Key) >= 0)
-            {
-                return Create(sorted);
-            }
+            array[i] = new Tag(tags[i].Key, tags[i].Value);
         }
 
-        return sorted.IsEmpty ? Empty : new TagSet(sorted);
+        return FromUnsorted(array);
     }
 
     /// <inheritdoc />

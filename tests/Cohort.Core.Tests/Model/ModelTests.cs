@@ -24,6 +24,16 @@ public sealed class ModelTests
         Assert.Equal("second", tags["k"]);
     }
 
+    [Fact]
+    public void Unsorted_tags_with_a_repeated_key_sort_and_keep_the_last_value()
+    {
+        var tags = TagSet.Create(("b", "1"), ("c", "z"), ("a", "x"), ("b", "2"));
+
+        Assert.Equal(["a", "b", "c"], tags.Select(t => t.Key));
+        Assert.Equal("2", tags["b"]);
+        Assert.Equal(tags, TagSet.Create([new Tag("c", "z"), new Tag("b", "2"), new Tag("a", "x")]));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("has space")]
