@@ -9,6 +9,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return LineProtocolCommands.Create();
+        yield return AggregationCommands.Create();
         foreach (var command in EncryptionCommands.Create())
         {
             yield return command;
