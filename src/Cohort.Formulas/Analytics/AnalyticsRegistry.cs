@@ -66,13 +66,19 @@ public sealed partial class AnalyticsRegistry : IDisposable
     }
 
     /// <summary>Deletes an analytic; returns false when there was none of that name.</summary>
-    /// <exception cref="CohortException">Other analytics refer to it.</exception>
+    /// <exception cref="CohortException">Other analytics refer to it (directly or through others).</exception>
     public async ValueTask<bool> DeleteAsync(Tenant tenant, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         var deleted = false;
         await MutateAsync(tenant, null, map =>
         {
+            var users = State(tenant).Compiled.Where(c => c.Key != name && c.Value.Analytics.Contains(name, StringComparer.Ordinal)).Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
+            if (users.Count > 0)
+            {
+                throw new CohortException($"The analytic '{name}' is used by {string.Join(", ", users.Select(u => "'" + u + "'"))}; change or delete those first.");
+            }
+
             deleted = map.ContainsKey(name);
             return map.Remove(name);
         }, cancellationToken).ConfigureAwait(false);
