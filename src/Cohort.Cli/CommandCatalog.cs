@@ -10,6 +10,7 @@ internal static class CommandCatalog
     {
         yield return LineProtocolCommands.Create();
         yield return AggregationCommands.Create();
+        yield return FormulaCommands.Create();
         foreach (var command in EncryptionCommands.Create())
         {
             yield return command;
