@@ -13,11 +13,13 @@ namespace Cohort.Formulas;
 /// </summary>
 public sealed class CompiledFormula
 {
-    private readonly Func<double[], double>? _scalar;
+    // The expression tree is compiled to IL on first use: most callers only use the batch evaluator, and
+    // LambdaExpression.Compile costs ~200 µs. Every error is found before this (parse and bind), never here.
+    private readonly Lazy<Func<double[], double>>? _scalar;
     private readonly BatchProgram _program;
     private readonly ImmutableArray<SeriesStage> _stages;
 
-    private CompiledFormula(Formula formula, BindResult bound, Func<double[], double>? scalar, BatchProgram program, ImmutableArray<SeriesStage> stages)
+    private CompiledFormula(Formula formula, BindResult bound, Lazy<Func<double[], double>>? scalar, BatchProgram program, ImmutableArray<SeriesStage> stages)
     {
         Formula = formula;
         Bound = bound.Root;
@@ -50,11 +52,11 @@ public sealed class CompiledFormula
 
     /// <summary>
     /// The compiled scalar delegate: takes one value per input (in <see cref="Inputs"/> order, NaN = missing) and
-    /// returns the result (NaN = missing).
+    /// returns the result (NaN = missing). It is compiled to IL the first time it is asked for.
     /// </summary>
     /// <exception cref="InvalidOperationException">The formula is not pointwise (see <see cref="IsPointwise"/>).</exception>
     public Func<double[], double> ScalarDelegate =>
-        _scalar ?? throw new InvalidOperationException($"'{Formula}' uses a time-aware function, so it is evaluated over a series, not one row.");
+        _scalar?.Value ?? throw new InvalidOperationException($"'{Formula}' uses a time-aware function, so it is evaluated over a series, not one row.");
 
     internal BoundNode Bound { get; }
 
@@ -193,7 +195,7 @@ public sealed class CompiledFormula
         var stages = ImmutableArray.CreateBuilder<SeriesStage>();
         var inputCount = bound.Inputs.Length;
         var root = Lift(bound.Root);
-        var scalar = bound.IsPointwise ? ScalarCompiler.Compile(root) : null;
+        var scalar = bound.IsPointwise ? new Lazy<Func<double[], double>>(() => ScalarCompiler.Compile(root)) : null;
         return new CompiledFormula(formula, bound, scalar, BatchProgram.Compile(root), stages.ToImmutable());
 
         BoundNode Lift(BoundNode node)
