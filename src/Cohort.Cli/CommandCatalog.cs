@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return LineProtocolCommands.Create();
         yield return AggregationCommands.Create();
         yield return FormulaCommands.Create();
+        yield return IngestCommands.Create();
         foreach (var command in EncryptionCommands.Create())
         {
             yield return command;

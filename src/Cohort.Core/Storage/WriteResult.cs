@@ -36,11 +36,15 @@ public sealed record Rejection(string Reason)
     /// <summary>The offending record as text, for a dead-letter store; may be truncated.</summary>
     public string? Record { get; init; }
 
-    /// <summary><c>line:column: reason</c> where the position is known, else the reason.</summary>
-    public override string ToString() => (Line, Column) switch
+    /// <summary>
+    /// <c>line:column: reason</c> where the position in text is known, <c>field: reason</c> where only the field (or
+    /// JSON path) is, else the reason.
+    /// </summary>
+    public override string ToString() => (Line, Column, Field) switch
     {
-        ({ } line, { } column) => $"{line}:{column}: {Reason}",
-        ({ } line, null) => $"{line}: {Reason}",
+        ({ } line, { } column, _) => $"{line}:{column}: {Reason}",
+        ({ } line, null, _) => $"{line}: {Reason}",
+        (null, _, { } field) => $"{field}: {Reason}",
         _ => Reason,
     };
 }

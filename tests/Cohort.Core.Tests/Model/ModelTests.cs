@@ -95,4 +95,13 @@ public sealed class ModelTests
         Assert.Equal(1_795_435_200_000_000_000, ns);
         Assert.Equal(instant, Timestamps.ToDateTimeOffset(ns));
     }
+
+    [Fact]
+    public void A_rejection_prints_its_position_or_its_field_before_the_reason()
+    {
+        Assert.Equal("3:17: bad", new Rejection("bad") { Line = 3, Column = 17, Field = "temp" }.ToString());
+        Assert.Equal("3: bad", new Rejection("bad") { Line = 3 }.ToString());
+        Assert.Equal("$[1].fields: bad", new Rejection("bad") { Field = "$[1].fields" }.ToString());
+        Assert.Equal("bad", new Rejection("bad").ToString());
+    }
 }
