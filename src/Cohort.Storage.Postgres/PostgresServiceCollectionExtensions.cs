@@ -1,0 +1,43 @@
+using Cohort.Core;
+using Cohort.Storage.Postgres;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the PostgreSQL store.</summary>
+public static class PostgresServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="PostgresPointStore"/> as a singleton and as the <see cref="IPointWriter"/> and
+    /// <see cref="IPointReader"/> (unless others are registered already), with options validated at start.
+    /// </summary>
+    public static IServiceCollection AddCohortPostgres(this IServiceCollection services, Action<PostgresStoreOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<PostgresStoreOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresStoreOptions>, PostgresStoreOptionsValidator>());
+        services.TryAddSingleton(static provider => new PostgresPointStore(
+            provider.GetRequiredService<IOptions<PostgresStoreOptions>>().Value,
+            provider.GetService<ILoggerFactory>()));
+        services.TryAddSingleton<IPointWriter>(static provider => provider.GetRequiredService<PostgresPointStore>());
+        services.TryAddSingleton<IPointReader>(static provider => provider.GetRequiredService<PostgresPointStore>());
+        return services;
+    }
+}
+
+internal sealed class PostgresStoreOptionsValidator : IValidateOptions<PostgresStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PostgresStoreOptions options)
+    {
+        var problems = options.Validate().ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
