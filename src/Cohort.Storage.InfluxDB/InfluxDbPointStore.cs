@@ -781,6 +781,7 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
 
                 foreach (var point in points)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     yield return point;
                 }
             }
