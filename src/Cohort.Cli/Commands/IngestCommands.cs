@@ -12,7 +12,7 @@ internal static class IngestCommands
 
     public static Command Create()
     {
-        var store = new Option<string>("--store") { Description = "The store: sqlite:<path>.", Required = true };
+        var store = new Option<string>("--store") { Description = "The store: sqlite:<path>, postgres:<connection string> or influxdb:<url>?db=<name>.", Required = true };
         var tenant = new Option<string>("--tenant") { Description = "Whose data it is (letters, digits, '_' and '-').", Required = true };
         var format = new Option<string>("--format")
         {
