@@ -736,12 +736,7 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
         }
 
         var kinds = await LoadKindsAsync(database, cancellationToken).ConfigureAwait(false);
-        var canonical = series.ToDictionary(s => s, s => Canonical(s.Tags));
-        series.Sort((x, y) =>
-        {
-            var byMeasurement = string.CompareOrdinal(x.Measurement, y.Measurement);
-            return byMeasurement != 0 ? byMeasurement : string.CompareOrdinal(canonical[x], canonical[y]);
-        });
+        series.Sort(SeriesKey.StoreOrder);
 
         string? measurement = null;
         List<string> tagKeys = [];
@@ -863,34 +858,4 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
         }
     }
 
-    private static string Canonical(TagSet tags)
-    {
-        var builder = new StringBuilder();
-        foreach (var tag in tags)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(',');
-            }
-
-            AppendEscaped(builder, tag.Key);
-            builder.Append('=');
-            AppendEscaped(builder, tag.Value);
-        }
-
-        return builder.ToString();
-    }
-
-    private static void AppendEscaped(StringBuilder builder, string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is '\\' or ',' or '=' or ' ')
-            {
-                builder.Append('\\');
-            }
-
-            builder.Append(c);
-        }
-    }
 }

@@ -22,30 +22,11 @@ public static class StoreContract
     public static string CanonicalTags(TagSet tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        var builder = new StringBuilder();
-        foreach (var tag in tags)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(',');
-            }
-
-            Escape(builder, tag.Key);
-            builder.Append('=');
-            Escape(builder, tag.Value);
-        }
-
-        return builder.ToString();
+        return tags.ToCanonicalString();
     }
 
     /// <summary>Series order: measurement, then canonical tag text, both compared ordinally (UTF-16 code units).</summary>
-    public static int CompareSeries(SeriesKey x, SeriesKey y)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        var byMeasurement = string.CompareOrdinal(x.Measurement, y.Measurement);
-        return byMeasurement != 0 ? byMeasurement : string.CompareOrdinal(CanonicalTags(x.Tags), CanonicalTags(y.Tags));
-    }
+    public static int CompareSeries(SeriesKey x, SeriesKey y) => SeriesKey.StoreOrder.Compare(x, y);
 
     /// <summary>The order of read results: series (see <see cref="CompareSeries"/>), then timestamp.</summary>
     public static int ComparePoints(Point x, Point y)
@@ -54,18 +35,5 @@ public static class StoreContract
         ArgumentNullException.ThrowIfNull(y);
         var bySeries = CompareSeries(x.Series, y.Series);
         return bySeries != 0 ? bySeries : x.Timestamp.CompareTo(y.Timestamp);
-    }
-
-    private static void Escape(StringBuilder builder, string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is '\\' or ',' or '=' or ' ')
-            {
-                builder.Append('\\');
-            }
-
-            builder.Append(c);
-        }
     }
 }

@@ -18,6 +18,18 @@ public sealed record SeriesKey
     /// <summary>The tag set, sorted by key.</summary>
     public TagSet Tags { get; }
 
+    /// <summary>
+    /// The order stores return series in: by measurement, then by the tag set's canonical text
+    /// (<see cref="TagSet.ToCanonicalString"/>), both compared ordinally (UTF-16 code units).
+    /// </summary>
+    public static IComparer<SeriesKey> StoreOrder { get; } = Comparer<SeriesKey>.Create(static (x, y) =>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        var byMeasurement = string.CompareOrdinal(x.Measurement, y.Measurement);
+        return byMeasurement != 0 ? byMeasurement : string.CompareOrdinal(x.Tags.ToCanonicalString(), y.Tags.ToCanonicalString());
+    });
+
     /// <summary>The series as <c>measurement,key=value,...</c> (unescaped; for display).</summary>
     public override string ToString() => Tags.Count == 0 ? Measurement : Measurement + "," + Tags;
 }

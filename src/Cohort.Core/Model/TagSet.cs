@@ -11,6 +11,7 @@ public sealed class TagSet : IReadOnlyList<Tag>, IEquatable<TagSet>
 {
     private readonly ImmutableArray<Tag> _tags;
     private readonly int _hash;
+    private string? _canonical;
 
     /// <summary>The empty tag set.</summary>
     public static TagSet Empty { get; } = new(ImmutableArray<Tag>.Empty);
@@ -163,6 +164,53 @@ public sealed class TagSet : IReadOnlyList<Tag>, IEquatable<TagSet>
 
     /// <inheritdoc />
     public override int GetHashCode() => _hash;
+
+    /// <summary>
+    /// The canonical text of the tag set: <c>key=value</c> pairs in key order joined by <c>,</c>, with <c>\</c>,
+    /// <c>,</c>, <c>=</c> and space escaped by a backslash in keys and values (line protocol's escaping, plus the
+    /// backslash itself so the text is unambiguous). Equal tag sets give equal texts and different ones different
+    /// texts; stores keep it as the series identity and order series by it (see <see cref="SeriesKey.StoreOrder"/>).
+    /// </summary>
+    public string ToCanonicalString()
+    {
+        return _canonical ??= Build(_tags);
+
+        static string Build(ImmutableArray<Tag> tags)
+        {
+            if (tags.IsEmpty)
+            {
+                return string.Empty;
+            }
+
+            var builder = new System.Text.StringBuilder();
+            foreach (var tag in tags)
+            {
+                if (builder.Length > 0)
+                {
+                    builder.Append(',');
+                }
+
+                Escape(builder, tag.Key);
+                builder.Append('=');
+                Escape(builder, tag.Value);
+            }
+
+            return builder.ToString();
+        }
+
+        static void Escape(System.Text.StringBuilder builder, string text)
+        {
+            foreach (var c in text)
+            {
+                if (c is '\\' or ',' or '=' or ' ')
+                {
+                    builder.Append('\\');
+                }
+
+                builder.Append(c);
+            }
+        }
+    }
 
     /// <summary>The tags as <c>key=value,key=value</c> (unescaped; for display).</summary>
     public override string ToString() => string.Join(',', _tags.Select(t => t.Key + "=" + t.Value));

@@ -32,7 +32,7 @@ internal sealed class BatchWriter(NpgsqlConnection connection, string schema, Po
         {
             var key = batch.GetSeries(i);
             seriesMeasurement[i] = key.Measurement;
-            seriesTags[i] = SeriesText.Canonical(key.Tags);
+            seriesTags[i] = key.Tags.ToCanonicalString();
             seriesJson[i] = SeriesText.Json(key.Tags);
         }
 

@@ -7,24 +7,6 @@ namespace Cohort.Storage.Postgres.Internal;
 /// <summary>The two stored forms of a tag set: the canonical text (identity and order) and a JSON object (for SQL).</summary>
 internal static class SeriesText
 {
-    public static string Canonical(TagSet tags)
-    {
-        var builder = new StringBuilder();
-        foreach (var tag in tags)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(',');
-            }
-
-            Escape(builder, tag.Key);
-            builder.Append('=');
-            Escape(builder, tag.Value);
-        }
-
-        return builder.ToString();
-    }
-
     public static string Json(TagSet tags)
     {
         using var stream = new MemoryStream();
@@ -61,18 +43,5 @@ internal static class SeriesText
     {
         var byMeasurement = string.CompareOrdinal(measurementX, measurementY);
         return byMeasurement != 0 ? byMeasurement : string.CompareOrdinal(tagsX, tagsY);
-    }
-
-    private static void Escape(StringBuilder builder, string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is '\\' or ',' or '=' or ' ')
-            {
-                builder.Append('\\');
-            }
-
-            builder.Append(c);
-        }
     }
 }

@@ -5,38 +5,11 @@ using Cohort.Core;
 namespace Cohort.Storage.Sqlite.Internal;
 
 /// <summary>
-/// The text forms of a tag set the store keeps: the canonical string (the series identity and its sort order) and
-/// a JSON object (for SQL consumers, and to rebuild the tag set without unescaping).
+/// The text forms of a tag set the store keeps besides its canonical string (<see cref="TagSet.ToCanonicalString"/>,
+/// the series identity and sort order): a JSON object, for SQL consumers and to rebuild the tag set without unescaping.
 /// </summary>
 internal static class SeriesText
 {
-    /// <summary>
-    /// <c>key=value,key=value</c> in key order, with <c>\</c>, <c>,</c>, <c>=</c> and space escaped by a backslash
-    /// in keys and values: equal tag sets give equal strings and different ones different strings.
-    /// </summary>
-    public static string Canonical(TagSet tags)
-    {
-        if (tags.Count == 0)
-        {
-            return string.Empty;
-        }
-
-        var builder = new StringBuilder();
-        foreach (var tag in tags)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(',');
-            }
-
-            Escape(builder, tag.Key);
-            builder.Append('=');
-            Escape(builder, tag.Value);
-        }
-
-        return builder.ToString();
-    }
-
     /// <summary>Series order of the store contract: measurement, then canonical tag string, both ordinal.</summary>
     public static int Compare(string measurementA, string canonicalA, string measurementB, string canonicalB)
     {
@@ -71,18 +44,5 @@ internal static class SeriesText
         }
 
         return tags.Count == 0 ? TagSet.Empty : TagSet.Create(tags);
-    }
-
-    private static void Escape(StringBuilder builder, string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is '\\' or ',' or '=' or ' ')
-            {
-                builder.Append('\\');
-            }
-
-            builder.Append(c);
-        }
     }
 }

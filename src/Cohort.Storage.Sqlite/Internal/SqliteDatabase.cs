@@ -344,7 +344,7 @@ internal sealed class SqliteDatabase : IDisposable
             return id;
         }
 
-        var canonical = SeriesText.Canonical(series.Tags);
+        var canonical = series.Tags.ToCanonicalString();
         var find = _findSeries!;
         find.Parameters[0].Value = tenant.Id;
         find.Parameters[1].Value = series.Measurement;

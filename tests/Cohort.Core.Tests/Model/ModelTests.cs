@@ -104,4 +104,30 @@ public sealed class ModelTests
         Assert.Equal("$[1].fields: bad", new Rejection("bad") { Field = "$[1].fields" }.ToString());
         Assert.Equal("bad", new Rejection("bad").ToString());
     }
+
+    [Fact]
+    public void Canonical_tag_text_escapes_separators_and_backslashes_so_different_sets_never_collide()
+    {
+        var tags = TagSet.Create(("room", "living room"), ("a=b", "x,y"), ("path", "c:\\tmp"));
+
+        Assert.Equal("a\\=b=x\\,y,path=c:\\\\tmp,room=living\\ room", tags.ToCanonicalString());
+        Assert.NotEqual(TagSet.Create(("a", "b,c=d")).ToCanonicalString(), TagSet.Create(("a", "b"), ("c", "d")).ToCanonicalString());
+        Assert.Equal(string.Empty, TagSet.Empty.ToCanonicalString());
+    }
+
+    [Fact]
+    public void Store_order_sorts_by_measurement_then_canonical_tags_ordinally()
+    {
+        SeriesKey[] keys =
+        [
+            new("m", TagSet.Create(("t", "b"))),
+            new("M", TagSet.Create(("t", "z"))),
+            new("m", TagSet.Create(("t", "a"))),
+            new("m"),
+        ];
+
+        var sorted = keys.Order(SeriesKey.StoreOrder).Select(k => k.ToString()).ToArray();
+
+        Assert.Equal(["M,t=z", "m", "m,t=a", "m,t=b"], sorted);
+    }
 }
