@@ -139,9 +139,17 @@ public class PipelineTests
         await up.WaitForAsync(100);
         Assert.Empty(down.Points);
         var monitor = pipeline.Services.GetRequiredService<IngestionHealth>();
-        for (var i = 0; i < 1000 && monitor.Check().Sinks.Single(s => s.Name == "up").LagBytes > 0; i++)
+        // The up sink holds the points and its checkpoint follows right after; the down sink records its first
+        // failed attempt on its own schedule. Wait (bounded) for both, then check.
+        for (var i = 0; i < 1000; i++)
         {
-            await Task.Delay(10); // the sink holds the points; its checkpoint follows right after
+            var sinks = monitor.Check().Sinks;
+            if (sinks.Single(s => s.Name == "up").LagBytes == 0 && sinks.Single(s => s.Name == "down").LastError is not null)
+            {
+                break;
+            }
+
+            await Task.Delay(10);
         }
 
         var health = monitor.Check();
