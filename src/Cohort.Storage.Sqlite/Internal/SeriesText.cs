@@ -10,13 +10,6 @@ namespace Cohort.Storage.Sqlite.Internal;
 /// </summary>
 internal static class SeriesText
 {
-    /// <summary>Series order of the store contract: measurement, then canonical tag string, both ordinal.</summary>
-    public static int Compare(string measurementA, string canonicalA, string measurementB, string canonicalB)
-    {
-        var byMeasurement = string.CompareOrdinal(measurementA, measurementB);
-        return byMeasurement != 0 ? byMeasurement : string.CompareOrdinal(canonicalA, canonicalB);
-    }
-
     public static string ToJson(TagSet tags)
     {
         using var stream = new MemoryStream();

@@ -141,7 +141,7 @@ internal sealed class SqliteReadCursor : IDisposable
         }
 
         _series = [];
-        using (var command = CreateCommand("SELECT id, measurement, tags, tags_json FROM series WHERE tenant = $tenant"))
+        using (var command = CreateCommand("SELECT id, measurement, tags_json FROM series WHERE tenant = $tenant"))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
@@ -152,15 +152,15 @@ internal sealed class SqliteReadCursor : IDisposable
                     continue;
                 }
 
-                var key = new SeriesKey(measurement, SeriesText.FromJson(reader.GetString(3)));
+                var key = new SeriesKey(measurement, SeriesText.FromJson(reader.GetString(2)));
                 if (_query.Matches(key))
                 {
-                    _series.Add(new SeriesRow(reader.GetInt64(0), key, reader.GetString(2), _query.Fields.IsDefaultOrEmpty ? null : fieldIds));
+                    _series.Add(new SeriesRow(reader.GetInt64(0), key, _query.Fields.IsDefaultOrEmpty ? null : fieldIds));
                 }
             }
         }
 
-        _series.Sort(static (a, b) => SeriesText.Compare(a.Key.Measurement, a.CanonicalTags, b.Key.Measurement, b.CanonicalTags));
+        _series.Sort(static (a, b) => SeriesKey.StoreOrder.Compare(a.Key, b.Key));
     }
 
     private SqliteCommand CreateCommand(string sql)
@@ -226,7 +226,7 @@ internal sealed class SqliteReadCursor : IDisposable
         _reader = null;
     }
 
-    private sealed record SeriesRow(long Id, SeriesKey Key, string CanonicalTags, List<long>? FieldIds);
+    private sealed record SeriesRow(long Id, SeriesKey Key, List<long>? FieldIds);
 
     private readonly record struct FieldDefinitionRow(string Key, FieldKind Kind);
 }
