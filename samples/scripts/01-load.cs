@@ -2,6 +2,7 @@
 // Step 1 of the walk-through: load a line protocol export into a SQLite store and summarise its series as CSV.
 // Run from the repository root:  dotnet run samples/scripts/01-load.cs -- [input.lp] [output folder]
 // Writes <out>/store/<house>.db (one SQLite file per tenant) and <out>/series.csv.
+// The '// -- cell:' sections are also the cells of samples/notebooks/walkthrough.ipynb (a test keeps them equal).
 #:project ../../src/Cohort.Core/Cohort.Core.csproj
 #:project ../../src/Cohort.Storage.Sqlite/Cohort.Storage.Sqlite.csproj
 #:property PublishAot=false
@@ -28,7 +29,7 @@ foreach (var rejection in read.Rejections)
 
 // -- cell: store
 // Every house is a tenant: the store keeps each one in its own SQLite file.
-await using var store = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + Path.Combine(output, "store")));
+var store = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + Path.Combine(output, "store")));
 foreach (var house in batch.ToPoints().GroupBy(p => p.Tags["house"]!))
 {
     var perHouse = new PointBatch();
@@ -43,33 +44,36 @@ foreach (var house in batch.ToPoints().GroupBy(p => p.Tags["house"]!))
 
 // -- cell: summarise
 // Read every series back and summarise each numeric field: count, min, max, mean.
-using var csv = new StreamWriter(Path.Combine(output, "series.csv"));
-await csv.WriteLineAsync("house,device,field,count,min,max,mean");
-foreach (var house in batch.ToPoints().Select(p => p.Tags["house"]!).Distinct().Order(StringComparer.Ordinal))
+using (var csv = new StreamWriter(Path.Combine(output, "series.csv")))
 {
-    var values = new SortedDictionary<string, List<double>>(StringComparer.Ordinal);
-    await foreach (var point in store.ReadAsync(new Tenant(house), new PointQuery(TimeRange.All)))
+    await csv.WriteLineAsync("house,device,field,count,min,max,mean");
+    foreach (var house in batch.ToPoints().Select(p => p.Tags["house"]!).Distinct().Order(StringComparer.Ordinal))
     {
-        foreach (var field in point.Fields)
+        var values = new SortedDictionary<string, List<double>>(StringComparer.Ordinal);
+        await foreach (var point in store.ReadAsync(new Tenant(house), new PointQuery(TimeRange.All)))
         {
-            if (field.Value.TryGetNumber(out double number))
+            foreach (var field in point.Fields)
             {
-                string key = point.Measurement + "," + field.Key;
-                if (!values.TryGetValue(key, out var list))
+                if (field.Value.TryGetNumber(out double number))
                 {
-                    values[key] = list = [];
-                }
+                    string key = point.Measurement + "," + field.Key;
+                    if (!values.TryGetValue(key, out var list))
+                    {
+                        values[key] = list = [];
+                    }
 
-                list.Add(number);
+                    list.Add(number);
+                }
             }
         }
-    }
 
-    foreach (var (key, list) in values)
-    {
-        await csv.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{house},{key},{list.Count},{list.Min():0.##},{list.Max():0.##},{list.Average():0.##}"));
+        foreach (var (key, list) in values)
+        {
+            await csv.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{house},{key},{list.Count},{list.Min():0.##},{list.Max():0.##},{list.Average():0.##}"));
+        }
     }
 }
 
+await store.DisposeAsync();
 Console.WriteLine($"wrote {Path.Combine(output, "series.csv")}");

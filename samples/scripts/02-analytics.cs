@@ -2,6 +2,7 @@
 // Step 2: evaluate formulas over the store written by step 1, write them as CSV and plot them as a self-contained SVG.
 // Run from the repository root:  dotnet run samples/scripts/02-analytics.cs -- [output folder of step 1]
 // Writes <out>/analytics.csv and <out>/net-load.svg (open it in any browser).
+// The '// -- cell:' sections are also the cells of samples/notebooks/walkthrough.ipynb (a test keeps them equal).
 #:project ../../src/Cohort.Core/Cohort.Core.csproj
 #:project ../../src/Cohort.Storage.Sqlite/Cohort.Storage.Sqlite.csproj
 #:project ../../src/Cohort.Formulas/Cohort.Formulas.csproj
@@ -14,10 +15,12 @@ using Cohort.Formulas;
 using Cohort.Storage.Sqlite;
 
 string output = args.Length > 0 ? args[0] : "out";
-await using var store = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + Path.Combine(output, "store")));
-string[] houses = ["h1", "h2", "h3"];
 
 // -- cell: formulas
+// The store written by step 1: one SQLite file per house (tenant).
+var store = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + Path.Combine(output, "store")));
+string[] houses = ["h1", "h2", "h3"];
+
 // A formula names device fields as device.field (the device is the measurement). Parsed and checked once.
 var formulas = new Dictionary<string, CompiledFormula>
 {
@@ -90,3 +93,4 @@ string Plot(IReadOnlyList<(string Label, TimeSeries Series)> lines, string title
 string path = Path.Combine(output, "net-load.svg");
 await File.WriteAllTextAsync(path, Plot([.. houses.Select(h => (h, results[(h, "net_load")]))], "Net load (W), 2024-06-01 UTC"));
 Console.WriteLine($"wrote {Path.Combine(output, "analytics.csv")} and {path}");
+await store.DisposeAsync();

@@ -3,6 +3,7 @@
 // Run from the repository root:  dotnet run samples/scripts/03-measures.cs -- [output folder]
 // Reads samples/scripts/data/measures.json (definitions) and steps.jsonl (one raw measure per line).
 // Writes <out>/aggregates.csv and <out>/aggregates-all-cohorts.csv.
+// The '// -- cell:' sections are also the cells of samples/notebooks/walkthrough.ipynb (a test keeps them equal).
 #:project ../../src/Cohort.Aggregation/Cohort.Aggregation.csproj
 #:property PublishAot=false
 
