@@ -74,7 +74,7 @@ internal sealed class UploadStore(IOptions<StudyServerOptions> options, TimeProv
         await using (FileStream file = new(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, useAsync: true))
         {
             await body.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);   // the 202 promises the bytes are on the device, not in a cache
             file.Position = 0;
             headLength = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         }
