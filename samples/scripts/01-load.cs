@@ -13,7 +13,7 @@ using Cohort.Core.LineProtocol;
 using Cohort.Storage.Sqlite;
 
 string input = args.Length > 0 ? args[0] : Path.Combine("samples", "scripts", "data", "houses.lp");
-string output = args.Length > 1 ? args[1] : "out";
+string output = args.Length > 1 ? args[1] : Path.Combine("samples", "scripts", "out");
 Directory.CreateDirectory(output);
 
 // -- cell: read

@@ -14,7 +14,7 @@ using Cohort.Core;
 using Cohort.Formulas;
 using Cohort.Storage.Sqlite;
 
-string output = args.Length > 0 ? args[0] : "out";
+string output = args.Length > 0 ? args[0] : Path.Combine("samples", "scripts", "out");
 
 // -- cell: formulas
 // The store written by step 1: one SQLite file per house (tenant).

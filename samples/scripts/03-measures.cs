@@ -10,7 +10,7 @@
 using System.Globalization;
 using Cohort.Aggregation;
 
-string output = args.Length > 0 ? args[0] : "out";
+string output = args.Length > 0 ? args[0] : Path.Combine("samples", "scripts", "out");
 string data = Path.Combine("samples", "scripts", "data");
 Directory.CreateDirectory(output);
 
