@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Cohort.Encryption;
@@ -36,13 +34,7 @@ public sealed class RestartTests
         Assert.Equal(publicKey, (await second.RegisterAsync("participant-ivan")).GetProperty("publicKey").GetString());
         string token = (await second.RegisterAsync("participant-ivan")).GetProperty("uploadToken").GetString()!;
 
-        JsonElement status = await StudyServerHost.EventuallyAsync(async () =>
-        {
-            using HttpResponseMessage response = await second.Client.SendAsync(StudyServerHost.Request(HttpMethod.Get, $"/participants/participant-ivan/uploads/{UploadId}", token));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            return body.GetProperty("status").GetString() == "pending" ? null : body;
-        });
+        JsonElement status = await second.WaitForUploadAsync($"/participants/participant-ivan/uploads/{UploadId}", token);
         Assert.Equal("stored", status.GetProperty("status").GetString());
         Assert.Equal(2, status.GetProperty("lines").GetInt64());
         Assert.Empty(Directory.GetFiles(incoming));

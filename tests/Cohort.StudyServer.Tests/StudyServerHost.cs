@@ -87,6 +87,15 @@ public sealed class StudyServerHost : IAsyncLifetime
         return request;
     }
 
+    /// <summary>Polls an upload's status (with the participant's token) until it is no longer pending.</summary>
+    public Task<JsonElement> WaitForUploadAsync(string location, string token) => EventuallyAsync(async () =>
+    {
+        using HttpResponseMessage response = await Client.SendAsync(Request(HttpMethod.Get, location, token));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("status").GetString() == "pending" ? null : body;
+    });
+
     /// <summary>Polls <paramref name="probe"/> until it returns a value (at most 30 s: a loaded machine is slow).</summary>
     public static async Task<JsonElement> EventuallyAsync(Func<Task<JsonElement?>> probe)
     {

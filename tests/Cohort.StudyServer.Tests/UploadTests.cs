@@ -132,13 +132,7 @@ public sealed class UploadTests(StudyServerHost server) : IClassFixture<StudySer
         Assert.Equal("pending", (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         Uri location = accepted.Headers.Location!;
 
-        JsonElement status = await StudyServerHost.EventuallyAsync(async () =>
-        {
-            using HttpResponseMessage response = await server.Client.SendAsync(StudyServerHost.Request(HttpMethod.Get, location.ToString(), token));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            return body.GetProperty("status").GetString() == "pending" ? null : body;
-        });
+        JsonElement status = await server.WaitForUploadAsync(location.ToString(), token);
         Assert.Equal(expectedStatus, status.GetProperty("status").GetString());
         return status;
     }
