@@ -84,6 +84,19 @@ public sealed class UploadTests(StudyServerHost server) : IClassFixture<StudySer
     }
 
     [Fact]
+    public async Task An_empty_upload_is_dropped_as_Beiwe_drops_it()
+    {
+        JsonElement registration = await server.RegisterAsync("participant-judy");
+
+        JsonElement status = await UploadAndWaitAsync("participant-judy", registration, [], "empty");
+
+        string participant = registration.GetProperty("participant").GetString()!;
+        Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "problems", participant)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "incoming", participant)));
+        Assert.False(File.Exists(Path.Combine(server.DataDirectory, "data", participant, status.GetProperty("uploadId").GetString() + ".cohort")));
+    }
+
+    [Fact]
     public async Task A_file_for_another_key_goes_to_problems_with_its_reason()
     {
         JsonElement registration = await server.RegisterAsync("participant-erin");
