@@ -1,4 +1,3 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.MapGet("/status", () => Results.Ok());
-app.Run();
-public partial class Program;
+// The study server: participant registration, encrypted uploads, DACC-style measures and aggregates, /status.
+// Configuration: appsettings.json (sections "Study" and "Aggregation"), environment variables, command line.
+await Cohort.StudyServer.StudyServerApp.Create(args).RunAsync();
