@@ -1,5 +1,6 @@
 using System.Numerics;
 using Cohort.Formulas;
+using Cohort.Formulas.Compilation;
 
 namespace Cohort.Formulas.Tests;
 
@@ -26,16 +27,47 @@ public class FusedKernelTests
     [InlineData("if(d.a > d.b and not (d.c == 0), coalesce(d.c, d.a, 1), clamp(d.a, -1, 1)) / d.b")]
     [InlineData("round(d.a, 1) + d.b % 3 + d.c ^ 2 + exp(d.a / 10) + log(abs(d.b) + 1, 2)")]
     [InlineData("d.a / 0 + 1")]
-    public void Large_batches_run_fused_and_match_the_chunked_evaluator(string formula)
+    public void The_fused_kernel_matches_the_chunked_evaluator(string formula)
     {
         var compiled = Formula.Parse(formula).Compile();
-        Assert.Equal(Vector.IsHardwareAccelerated, compiled.Program.Fused is not null);
         ReadOnlyMemory<double>[] columns = [.. compiled.Inputs.Select((_, i) => new ReadOnlyMemory<double>(Column(i)))];
+        var fused = compiled.Program.Fused;
+        Assert.Equal(Vector.IsHardwareAccelerated, fused is not null);
+        var output = new double[Rows];
+        fused?.Run(columns, output);
 
         var (batch, chunked) = EvaluateBothWays(compiled, columns);
 
         Assert.Equal(chunked, batch);
+        Assert.Equal(chunked, fused is null ? batch : output);
         Assert.Contains(batch, v => !double.IsNaN(v) || formula.Contains("/ 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Small_batches_run_chunked_until_the_formula_has_evaluated_enough_rows_to_pay_for_fusing()
+    {
+        var compiled = Formula.Parse("d.a * 2 + 1").Compile();
+        var small = Column(0);
+        var output = new double[Rows];
+        var batchesBeforeFusing = (int)(BatchProgram.FuseAfterRows / Rows);
+
+        for (var i = 0; i < batchesBeforeFusing; i++)
+        {
+            compiled.EvaluateBatch([small], output);
+        }
+
+        Assert.False(compiled.Program.FusionAttempted);
+        compiled.EvaluateBatch([small], output);
+        Assert.True(compiled.Program.FusionAttempted);
+        Assert.Equal((small[1] * 2) + 1, output[1]);
+
+        var large = Formula.Parse("d.a * 3").Compile();
+        var column = new double[BatchProgram.FuseAfterRows];
+        column.AsSpan().Fill(2);
+        var result = new double[column.Length];
+        large.EvaluateBatch([column], result);
+        Assert.True(large.Program.FusionAttempted);
+        Assert.All(result, v => Assert.Equal(6, v));
     }
 
     [Fact]

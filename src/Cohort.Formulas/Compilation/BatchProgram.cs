@@ -25,9 +25,9 @@ internal readonly ref struct BatchFrame
 }
 
 /// <summary>
-/// A pointwise formula compiled for columns. Batches of at least <see cref="FusedMinimumRows"/> rows run through a
-/// <see cref="FusedKernel"/>: the whole tree as one SIMD loop over the rows, generated on the first such batch. Smaller
-/// batches, and formulas that cannot be fused, run the planned tree chunk by chunk: each operation runs over a chunk
+/// A pointwise formula compiled for columns. Once a formula has evaluated <see cref="FuseAfterRows"/> rows in total (a
+/// single batch that large at once), it runs through a <see cref="FusedKernel"/>: the whole tree as one SIMD loop over
+/// the rows. Until then, and for formulas that cannot be fused, it runs the planned tree chunk by chunk: each operation runs over a chunk
 /// of rows at a time with SIMD loops where the operator allows (arithmetic, comparisons, logic, min/max, abs, sqrt,
 /// floor, ceil, if, coalesce) and a scalar loop otherwise (%, ^, exp, log, trigonometry, round). Both give the same
 /// results. Immutable and thread-safe: every evaluation rents its own scratch space.
@@ -38,14 +38,16 @@ internal sealed class BatchProgram
     public const int ChunkRows = 1024;
 
     /// <summary>
-    /// The smallest batch that uses the fused kernel: below it, the one-off cost of generating the kernel (reflection
-    /// and JIT, about a millisecond) is not worth it.
+    /// Rows evaluated in total before the fused kernel is generated. Generating it (reflection, then the JIT on its
+    /// first run) costs 5–30 ms of CPU once per formula, about what the chunked evaluator spends on a few million rows:
+    /// a formula only ever evaluated on small batches never pays it, a busy one pays it back quickly.
     /// </summary>
-    public const int FusedMinimumRows = 1024;
+    public const long FuseAfterRows = 1 << 20;
 
     private readonly BatchNode _root;
     private readonly int _slots;
     private readonly Lazy<FusedKernel?> _fused;
+    private long _rowsEvaluated;
 
     private BatchProgram(BatchNode root, int slots)
     {
@@ -57,6 +59,9 @@ internal sealed class BatchProgram
     /// <summary>The fused kernel, generated on first use; null when the formula cannot be fused.</summary>
     internal FusedKernel? Fused => _fused.Value;
 
+    /// <summary>Whether the fused kernel has been generated (or found impossible) yet.</summary>
+    internal bool FusionAttempted => _fused.IsValueCreated;
+
     public static BatchProgram Compile(BoundNode node)
     {
         var builder = new Builder();
@@ -67,7 +72,8 @@ internal sealed class BatchProgram
     /// <summary>Evaluates every row: <paramref name="output"/>.Length rows of the columns.</summary>
     public void Run(ReadOnlySpan<ReadOnlyMemory<double>> columns, Span<double> output)
     {
-        if (output.Length >= FusedMinimumRows && Fused is { } fused)
+        var fuse = _fused.IsValueCreated || Interlocked.Add(ref _rowsEvaluated, output.Length) >= FuseAfterRows;
+        if (fuse && Fused is { } fused)
         {
             fused.Run(columns, output);
             return;
