@@ -13,6 +13,7 @@ namespace Cohort.Benchmarks;
 /// TensorPrimitives calls over whole columns (what a .NET user vectorizing by hand would write).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
 public class FormulaBenchmarks
 {
     private const int Rows = 1_000_000;
