@@ -98,17 +98,35 @@ public class FusedKernelTests
         Assert.Equal(Enumerable.Range(0, 10).Sum(i => columns[i].Span[5]), batch[5], 9);
     }
 
-    [Fact]
-    public void A_formula_deeper_than_the_kernel_allows_runs_chunked()
+    [Theory]
+    [InlineData(29, true)]
+    [InlineData(40, false)]
+    public void A_formula_deeper_than_the_kernel_allows_runs_chunked(int nesting, bool fused)
     {
-        var text = string.Concat(Enumerable.Repeat("abs(", 40)) + "d.a" + new string(')', 40) + " * 2";
+        var text = string.Concat(Enumerable.Repeat("abs(", nesting)) + "d.a" + new string(')', nesting) + " * 2";
         var compiled = Formula.Parse(text).Compile();
+        ReadOnlyMemory<double>[] columns = [Column(0)];
+        var output = new double[Rows];
+
+        Assert.Equal(fused && Vector.IsHardwareAccelerated, compiled.Program.Fused is not null);
+        compiled.EvaluateBatch(columns, output);
+
+        Assert.Equal(Math.Abs(columns[0].Span[10]) * 2, output[10]);
+        Assert.True(double.IsNaN(output[3]));
+    }
+
+    [Fact]
+    public void A_formula_with_more_nodes_than_the_kernel_allows_runs_chunked()
+    {
+        // A balanced sum of 256 inputs: shallow (depth 9) but 511 nodes.
+        static string Sum(int leaves) => leaves == 1 ? "d.a" : $"({Sum(leaves / 2)} + {Sum(leaves / 2)})";
+        var compiled = Formula.Parse(Sum(256)).Compile();
         ReadOnlyMemory<double>[] columns = [Column(0)];
 
         var (batch, _) = EvaluateBothWays(compiled, columns);
 
         Assert.Null(compiled.Program.Fused);
-        Assert.Equal(Math.Abs(columns[0].Span[10]) * 2, batch[10]);
+        Assert.Equal(columns[0].Span[10] * 256, batch[10], 9);
     }
 
     [Fact]

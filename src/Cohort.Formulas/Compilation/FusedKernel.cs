@@ -16,29 +16,43 @@ internal abstract class FusedKernel
 
     /// <summary>
     /// Builds the kernel for a planned tree, or returns null where it cannot be fused: no JIT (native AOT), no SIMD
-    /// hardware, more than <see cref="FusedColumns.Capacity"/> inputs, or a tree deeper than <see cref="MaxDepth"/>.
+    /// hardware, more than <see cref="FusedColumns.Capacity"/> inputs, a tree deeper than <see cref="MaxDepth"/> or
+    /// larger than <see cref="MaxNodes"/>, or a runtime that refuses the generic types.
     /// </summary>
     public static FusedKernel? TryCreate(BatchNode root)
     {
-        if (!RuntimeFeature.IsDynamicCodeSupported || !Vector.IsHardwareAccelerated || Depth(root) > MaxDepth || !InputsFit(root))
+        if (!RuntimeFeature.IsDynamicCodeSupported || !Vector.IsHardwareAccelerated || Depth(root) > MaxDepth || Count(root) > MaxNodes || !InputsFit(root))
         {
             return null;
         }
 
-        var (type, value) = Build(root);
-        return (FusedKernel)Activator.CreateInstance(typeof(FusedKernel<>).MakeGenericType(type), value)!;
+        try
+        {
+            var (type, value) = Build(root);
+            return (FusedKernel)Activator.CreateInstance(typeof(FusedKernel<>).MakeGenericType(type), value)!;
+        }
+        catch (Exception error) when (error is TypeLoadException or NotSupportedException or ArgumentException or MemberAccessException)
+        {
+            // The chunked evaluator gives the same results; fusing is only an optimization.
+            return null;
+        }
     }
 
     /// <summary>
-    /// Beyond this depth the nested generic types get unwieldy and the JIT stops inlining; such formulas run
+    /// Beyond this depth or size the nested generic types get unwieldy and the JIT stops inlining; such formulas run
     /// through the chunked evaluator instead.
     /// </summary>
     public const int MaxDepth = 32;
+
+    /// <inheritdoc cref="MaxDepth"/>
+    public const int MaxNodes = 256;
 
     private static readonly Type[] ColumnTypes =
         [typeof(Column0), typeof(Column1), typeof(Column2), typeof(Column3), typeof(Column4), typeof(Column5), typeof(Column6), typeof(Column7)];
 
     private static int Depth(BatchNode node) => node is ConstantNode ? 1 : 1 + node.Children.Select(Depth).DefaultIfEmpty(0).Max();
+
+    private static int Count(BatchNode node) => 1 + node.Children.Sum(Count);
 
     private static bool InputsFit(BatchNode node) =>
         node is InputNode input ? input.Index < FusedColumns.Capacity : node.Children.All(InputsFit);
