@@ -140,6 +140,12 @@ public class PropertyTests
             .Select(_ => random.Next(4) == 0 ? double.NaN : Math.Round((random.NextDouble() * 200) - 100, 3)).ToArray()).ToArray();
         var memory = columns.Select(c => new ReadOnlyMemory<double>(c)).ToArray();
         var batch = new double[rows];
+        if (random.Next(2) == 0)
+        {
+            // Generating the fused kernel makes every later batch use it, whatever its size.
+            Assert.Equal(Vector.IsHardwareAccelerated, compiled.Program.Fused is not null);
+        }
+
         compiled.EvaluateBatch(memory, timestamps, batch);
         var expected = new Interpreter(timestamps, memory).EvaluateAll(compiled.Bound);
         for (var i = 0; i < rows; i++)
