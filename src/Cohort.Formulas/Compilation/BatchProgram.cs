@@ -27,10 +27,10 @@ internal readonly ref struct BatchFrame
 /// <summary>
 /// A pointwise formula compiled for columns. Once a formula has evaluated <see cref="FuseAfterRows"/> rows in total (a
 /// single batch that large at once), it runs through a <see cref="FusedKernel"/>: the whole tree as one SIMD loop over
-/// the rows. Until then, and for formulas that cannot be fused, it runs the planned tree chunk by chunk: each operation runs over a chunk
-/// of rows at a time with SIMD loops where the operator allows (arithmetic, comparisons, logic, min/max, abs, sqrt,
-/// floor, ceil, if, coalesce) and a scalar loop otherwise (%, ^, exp, log, trigonometry, round). Both give the same
-/// results. Immutable and thread-safe: every evaluation rents its own scratch space.
+/// the rows. Until then, and for formulas that cannot be fused, it runs the planned tree chunk by chunk: each
+/// operation runs over a chunk of rows at a time with SIMD loops where the operator allows (arithmetic, comparisons,
+/// logic, min/max, abs, sqrt, floor, ceil, if, coalesce) and a scalar loop otherwise (%, ^, exp, log, trigonometry,
+/// round). Both give the same results. Immutable and thread-safe: every evaluation rents its own scratch space.
 /// </summary>
 internal sealed class BatchProgram
 {
