@@ -60,6 +60,9 @@ public sealed class CompiledFormula
 
     internal BoundNode Bound { get; }
 
+    /// <summary>The batch evaluator of the pointwise part (the whole formula when it is pointwise).</summary>
+    internal BatchProgram Program => _program;
+
     /// <summary>Evaluates one row: one value per input in <see cref="Inputs"/> order, NaN = missing.</summary>
     /// <exception cref="InvalidOperationException">The formula is not pointwise.</exception>
     /// <exception cref="ArgumentException">Not one value per input.</exception>

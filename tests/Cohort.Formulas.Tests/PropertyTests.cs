@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Numerics;
 using Cohort.Core;
 using Cohort.Formulas;
 using Cohort.Formulas.Compilation;
@@ -69,8 +70,25 @@ public class PropertyTests
         var columns = compiled.Inputs.Select(_ => Enumerable.Range(0, rows)
             .Select(_ => random.Next(5) == 0 ? double.NaN : Samples[random.Next(Samples.Length)] * (random.Next(2) == 0 ? 1 : random.NextDouble()))
             .ToArray()).ToArray();
+        var memory = columns.Select(c => new ReadOnlyMemory<double>(c)).ToArray();
         var batch = new double[rows];
-        compiled.EvaluateBatch([.. columns.Select(c => new ReadOnlyMemory<double>(c))], batch);
+        compiled.EvaluateBatch(memory, batch);
+
+        // Both batch paths on every row count, whichever EvaluateBatch picked for this one.
+        var chunked = new double[rows];
+        compiled.Program.RunChunked(memory, chunked);
+        var fusedKernel = compiled.Program.Fused;
+        Assert.True(fusedKernel is not null || !Vector.IsHardwareAccelerated, $"{compiled} was not fused.");
+        var fused = new double[rows];
+        if (fusedKernel is null)
+        {
+            chunked.CopyTo(fused);
+        }
+        else
+        {
+            fusedKernel.Run(memory, fused);
+        }
+
         var interpreter = new Interpreter([], [.. columns.Select(c => new ReadOnlyMemory<double>(c))]);
         for (var row = 0; row < rows; row++)
         {
@@ -80,6 +98,8 @@ public class PropertyTests
             var expected = reference ?? double.NaN;
             Assert.True(Same(expected, scalar), $"{compiled} row {row} [{string.Join(", ", inputs)}]: interpreter {expected}, scalar {scalar}");
             Assert.True(Same(expected, batch[row]), $"{compiled} row {row} [{string.Join(", ", inputs)}]: interpreter {expected}, batch {batch[row]}");
+            Assert.True(Same(expected, chunked[row]), $"{compiled} row {row} [{string.Join(", ", inputs)}]: interpreter {expected}, chunked {chunked[row]}");
+            Assert.True(Same(expected, fused[row]), $"{compiled} row {row} of {rows} [{string.Join(", ", inputs)}]: interpreter {expected}, fused {fused[row]}");
         }
     }
 
@@ -120,6 +140,12 @@ public class PropertyTests
             .Select(_ => random.Next(4) == 0 ? double.NaN : Math.Round((random.NextDouble() * 200) - 100, 3)).ToArray()).ToArray();
         var memory = columns.Select(c => new ReadOnlyMemory<double>(c)).ToArray();
         var batch = new double[rows];
+        if (random.Next(2) == 0)
+        {
+            // Generating the fused kernel makes every later batch use it, whatever its size.
+            Assert.Equal(Vector.IsHardwareAccelerated, compiled.Program.Fused is not null);
+        }
+
         compiled.EvaluateBatch(memory, timestamps, batch);
         var expected = new Interpreter(timestamps, memory).EvaluateAll(compiled.Bound);
         for (var i = 0; i < rows; i++)

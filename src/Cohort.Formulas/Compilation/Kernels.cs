@@ -128,12 +128,9 @@ internal static class Kernels
             var vo = MemoryMarshal.Cast<double, Vector<double>>(otherwise);
             var vr = MemoryMarshal.Cast<double, Vector<double>>(result);
             var n = Math.Min(Math.Min(vc.Length, vt.Length), Math.Min(vo.Length, vr.Length));
-            var nan = new Vector<double>(double.NaN);
             for (var v = 0; v < n; v++)
             {
-                var c = vc[v];
-                var picked = Vector.ConditionalSelect(Vector.Equals(c, Vector<double>.Zero), vo[v], vt[v]);
-                vr[v] = Vector.ConditionalSelect(Vector.Equals(c, c), picked, nan);
+                vr[v] = If(vc[v], vt[v], vo[v]);
             }
 
             i = n * Vector<double>.Count;
@@ -143,6 +140,14 @@ internal static class Kernels
         {
             result[i] = ScalarOps.If(condition[i], then[i], otherwise[i]);
         }
+    }
+
+    /// <summary><c>if</c> on whole vectors: missing where the condition is, else the branch the condition picks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<double> If(Vector<double> condition, Vector<double> then, Vector<double> otherwise)
+    {
+        var picked = Vector.ConditionalSelect(Vector.Equals(condition, Vector<double>.Zero), otherwise, then);
+        return Vector.ConditionalSelect(Vector.Equals(condition, condition), picked, new Vector<double>(double.NaN));
     }
 
     /// <summary>Sets <paramref name="validity"/>[i] to whether <paramref name="values"/>[i] is present; returns how many are.</summary>
@@ -198,6 +203,14 @@ internal readonly struct DivideKernel : IBinaryKernel
         Vector.ConditionalSelect(Vector.Equals(b, Vector<double>.Zero), new Vector<double>(double.NaN), a / b);
 
     public static double Invoke(double a, double b) => ScalarOps.Divide(a, b);
+}
+
+/// <summary>Division by a constant that is not zero (the fused kernel's form of <see cref="DivideKernel"/> then).</summary>
+internal readonly struct NonZeroDivideKernel : IBinaryKernel
+{
+    public static Vector<double> Invoke(Vector<double> a, Vector<double> b) => a / b;
+
+    public static double Invoke(double a, double b) => a / b;
 }
 
 internal readonly struct MinKernel : IBinaryKernel

@@ -1,0 +1,208 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Cohort.Formulas.Compilation;
+
+/// <summary>
+/// The input columns of a fused kernel, as spans held in fields so that an input node of a known index reads its
+/// column without an array lookup. At most <see cref="Capacity"/> columns; formulas with more inputs are not fused.
+/// </summary>
+internal ref struct FusedColumns
+{
+    public const int Capacity = 8;
+
+    public ReadOnlySpan<double> C0;
+    public ReadOnlySpan<double> C1;
+    public ReadOnlySpan<double> C2;
+    public ReadOnlySpan<double> C3;
+    public ReadOnlySpan<double> C4;
+    public ReadOnlySpan<double> C5;
+    public ReadOnlySpan<double> C6;
+    public ReadOnlySpan<double> C7;
+
+    public void Set(int index, ReadOnlySpan<double> column)
+    {
+        switch (index)
+        {
+            case 0: C0 = column; break;
+            case 1: C1 = column; break;
+            case 2: C2 = column; break;
+            case 3: C3 = column; break;
+            case 4: C4 = column; break;
+            case 5: C5 = column; break;
+            case 6: C6 = column; break;
+            default: C7 = column; break;
+        }
+    }
+
+    /// <summary>The first value of column <paramref name="index"/>; the switch folds away when the index is a JIT constant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ref readonly double Start(int index)
+    {
+        switch (index)
+        {
+            case 0: return ref MemoryMarshal.GetReference(C0);
+            case 1: return ref MemoryMarshal.GetReference(C1);
+            case 2: return ref MemoryMarshal.GetReference(C2);
+            case 3: return ref MemoryMarshal.GetReference(C3);
+            case 4: return ref MemoryMarshal.GetReference(C4);
+            case 5: return ref MemoryMarshal.GetReference(C5);
+            case 6: return ref MemoryMarshal.GetReference(C6);
+            default: return ref MemoryMarshal.GetReference(C7);
+        }
+    }
+}
+
+/// <summary>
+/// One node of a fused kernel: a value type whose generic arguments are its children, so that the JIT specializes
+/// and inlines the whole formula into one loop (no per-node calls, no intermediate columns).
+/// </summary>
+internal interface IFusedExpression
+{
+    /// <summary>The node's values for the <see cref="Vector{T}.Count"/> rows starting at <paramref name="row"/>.</summary>
+    Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row);
+}
+
+/// <summary>A column index known to the JIT.</summary>
+internal interface IColumnIndex
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Column0 : IColumnIndex
+{
+    public static int Value => 0;
+}
+
+internal readonly struct Column1 : IColumnIndex
+{
+    public static int Value => 1;
+}
+
+internal readonly struct Column2 : IColumnIndex
+{
+    public static int Value => 2;
+}
+
+internal readonly struct Column3 : IColumnIndex
+{
+    public static int Value => 3;
+}
+
+internal readonly struct Column4 : IColumnIndex
+{
+    public static int Value => 4;
+}
+
+internal readonly struct Column5 : IColumnIndex
+{
+    public static int Value => 5;
+}
+
+internal readonly struct Column6 : IColumnIndex
+{
+    public static int Value => 6;
+}
+
+internal readonly struct Column7 : IColumnIndex
+{
+    public static int Value => 7;
+}
+
+internal readonly struct FusedInput<TColumn> : IFusedExpression
+    where TColumn : IColumnIndex
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        Vector.LoadUnsafe(in columns.Start(TColumn.Value), row);
+}
+
+internal readonly struct FusedConstant(double value) : IFusedExpression
+{
+    private readonly Vector<double> _value = new(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) => _value;
+}
+
+internal readonly struct FusedUnary<TKernel, TOperand>(TOperand operand) : IFusedExpression
+    where TKernel : IUnaryKernel
+    where TOperand : struct, IFusedExpression
+{
+    private readonly TOperand _operand = operand;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        TKernel.Invoke(_operand.Evaluate(in columns, row));
+}
+
+internal readonly struct FusedBinary<TKernel, TLeft, TRight>(TLeft left, TRight right) : IFusedExpression
+    where TKernel : IBinaryKernel
+    where TLeft : struct, IFusedExpression
+    where TRight : struct, IFusedExpression
+{
+    private readonly TLeft _left = left;
+    private readonly TRight _right = right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        TKernel.Invoke(_left.Evaluate(in columns, row), _right.Evaluate(in columns, row));
+}
+
+internal readonly struct FusedIf<TCondition, TThen, TOtherwise>(TCondition condition, TThen then, TOtherwise otherwise) : IFusedExpression
+    where TCondition : struct, IFusedExpression
+    where TThen : struct, IFusedExpression
+    where TOtherwise : struct, IFusedExpression
+{
+    private readonly TCondition _condition = condition;
+    private readonly TThen _then = then;
+    private readonly TOtherwise _otherwise = otherwise;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        Kernels.If(_condition.Evaluate(in columns, row), _then.Evaluate(in columns, row), _otherwise.Evaluate(in columns, row));
+}
+
+/// <summary>A function with no SIMD form (exp, log, trigonometry, round): called once per lane.</summary>
+internal readonly struct FusedPerLaneUnary<TOperand>(Func<double, double> function, TOperand operand) : IFusedExpression
+    where TOperand : struct, IFusedExpression
+{
+    private readonly Func<double, double> _function = function;
+    private readonly TOperand _operand = operand;
+
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row)
+    {
+        var x = _operand.Evaluate(in columns, row);
+        var result = x;
+        for (var lane = 0; lane < Vector<double>.Count; lane++)
+        {
+            result = result.WithElement(lane, _function(x.GetElement(lane)));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>A binary operation with no SIMD form (%, ^, pow, log with a base, round with digits): called once per lane.</summary>
+internal readonly struct FusedPerLaneBinary<TLeft, TRight>(Func<double, double, double> function, TLeft left, TRight right) : IFusedExpression
+    where TLeft : struct, IFusedExpression
+    where TRight : struct, IFusedExpression
+{
+    private readonly Func<double, double, double> _function = function;
+    private readonly TLeft _left = left;
+    private readonly TRight _right = right;
+
+    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row)
+    {
+        var a = _left.Evaluate(in columns, row);
+        var b = _right.Evaluate(in columns, row);
+        var result = a;
+        for (var lane = 0; lane < Vector<double>.Count; lane++)
+        {
+            result = result.WithElement(lane, _function(a.GetElement(lane), b.GetElement(lane)));
+        }
+
+        return result;
+    }
+}
