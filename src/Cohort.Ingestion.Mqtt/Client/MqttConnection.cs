@@ -208,6 +208,10 @@ internal sealed class MqttConnection : IMqttConnection
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private static bool IsCredentialRefusal(MqttClientConnectResultCode code) =>
+        code is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized
+            or MqttClientConnectResultCode.Banned or MqttClientConnectResultCode.ClientIdentifierNotValid or MqttClientConnectResultCode.BadAuthenticationMethod;
+
     private static bool IsConnectionFailure(Exception ex) =>
         ex is MqttCommunicationException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException or InvalidOperationException
         || (ex is OperationCanceledException && ex.InnerException is not null);
@@ -234,7 +238,8 @@ internal sealed class MqttConnection : IMqttConnection
         {
             var cause = Volatile.Read(ref _lastError);
             var because = cause is null ? string.Empty : $": {cause.Message}";
-            throw new MqttDeliveryException($"Not connected to the MQTT broker at {Endpoint} (waited {_options.ConnectTimeout.TotalSeconds:0.###} s){because}", isTransient: true, cause ?? ex);
+            var transient = cause is not MqttDeliveryException { IsTransient: false };
+            throw new MqttDeliveryException($"Not connected to the MQTT broker at {Endpoint} (waited {_options.ConnectTimeout.TotalSeconds:0.###} s){because}", transient, cause ?? ex);
         }
     }
 
@@ -264,10 +269,24 @@ internal sealed class MqttConnection : IMqttConnection
                 using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
                 var result = await _client.ConnectAsync(_clientOptions, linked.Token).ConfigureAwait(false);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    var detail = string.IsNullOrEmpty(result.ReasonString) ? string.Empty : $" ({result.ReasonString})";
+                    throw new MqttDeliveryException($"The MQTT broker at {Endpoint} refused the connection: {result.ResultCode}{detail}.", isTransient: !IsCredentialRefusal(result.ResultCode));
+                }
+
                 Interlocked.Increment(ref _generation);
                 foreach (var subscription in _subscriptions.Values)
                 {
-                    await SubscribeOnBrokerAsync(subscription, linked.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await SubscribeOnBrokerAsync(subscription, linked.Token).ConfigureAwait(false);
+                    }
+                    catch (MqttDeliveryException ex) when (!ex.IsTransient)
+                    {
+                        // Refused (e.g. by an ACL): the subscriber that asked learns it from its own call; keep the connection.
+                        MqttLog.SubscriptionRefused(_logger, subscription.Filter, ex.Message);
+                    }
                 }
 
                 failures = 0;

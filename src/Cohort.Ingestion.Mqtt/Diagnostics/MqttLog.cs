@@ -23,6 +23,9 @@ internal static partial class MqttLog
     [LoggerMessage(6, LogLevel.Debug, "Dropped an MQTT message on {Topic}: no subscription of this client matches it.")]
     public static partial void Unrouted(ILogger logger, string topic);
 
+    [LoggerMessage(9, LogLevel.Error, "The MQTT subscription {Filter} was refused: {Reason}")]
+    public static partial void SubscriptionRefused(ILogger logger, string filter, string reason);
+
     [LoggerMessage(7, LogLevel.Warning, "Embedded MQTT broker refused {Action} by client {ClientId} (user {User}) on {Topic}: {Reason}")]
     public static partial void BrokerRefused(ILogger logger, string action, string clientId, string? user, string topic, string reason);
 
