@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, when they are missing:
 #   postgresql, influxdb, mosquitto, mosquitto-clients  servers the tests start (tests/Cohort.Testing.Servers)
-#   python3-pymodbus, openssl                           peers and test vectors for later tests
+#   python3-pymodbus, python3-serial-asyncio, openssl   the Modbus peer server (pymodbus' server needs pyserial,
+#                                                       only a Recommends of it) and test vectors
 # Safe to run again: it installs nothing that is already there, and runs apt-get update only when it installs.
 # The packages' own system services are stopped and disabled: the tests start their own instances on free loopback
 # ports. Works with or without systemd (containers). Needs root, or sudo.
 set -euo pipefail
 
-packages=(postgresql influxdb mosquitto mosquitto-clients python3-pymodbus openssl)
+packages=(postgresql influxdb mosquitto mosquitto-clients python3-pymodbus python3-serial-asyncio openssl)
 services=(postgresql influxdb mosquitto)
 
 # A package counts as present when dpkg says so, or when the file the tests use is there (a build from elsewhere).
@@ -23,6 +24,7 @@ installed() {
     mosquitto) [ -x /usr/sbin/mosquitto ] ;;
     mosquitto-clients) [ -x /usr/bin/mosquitto_pub ] && [ -x /usr/bin/mosquitto_sub ] ;;
     python3-pymodbus) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 ;;
+    python3-serial-asyncio) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import serial_asyncio, pymodbus.server' >/dev/null 2>&1 ;;
     openssl) command -v openssl >/dev/null 2>&1 ;;
     *) return 1 ;;
   esac
