@@ -108,7 +108,7 @@ public sealed class PortabilityCommandTests(PostgresFixture pg, InfluxDbFixture 
         var result = await CliRunner.RunAsync(null, "import", "--store", "sqlite:" + dir.File("target"), dir.File("house.zip"));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith("cohort: data/state.lp:1:38: invalid boolean \"maybe\"", result.StdErr);
+        Assert.StartsWith("cohort: data/state.lp:1:39: invalid value \"maybe\" for field \"on\"", result.StdErr);
         Assert.False(Directory.Exists(dir.File("target")) && Directory.EnumerateFiles(dir.File("target"), "*.db").Any());
     }
 
