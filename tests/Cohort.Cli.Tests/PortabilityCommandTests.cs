@@ -17,17 +17,6 @@ public sealed class PortabilityCommandTests(PostgresFixture pg, InfluxDbFixture 
         new("state", TagSet.Empty, [new Field("on", true), new Field("n", 7UL), new Field("i", long.MinValue)], 3_000),
     ];
 
-    private static async Task<List<Point>> ReadAllAsync(IPointReader reader, string tenant)
-    {
-        var points = new List<Point>();
-        await foreach (var point in reader.ReadAsync(new Tenant(tenant), new PointQuery(TimeRange.All)))
-        {
-            points.Add(point);
-        }
-
-        return points;
-    }
-
     private static async Task<string> SeedSqliteAsync(TempDir dir, string tenant = "house-1")
     {
         var folder = dir.File("source");
@@ -51,7 +40,7 @@ public sealed class PortabilityCommandTests(PostgresFixture pg, InfluxDbFixture 
         Assert.Contains("3 points read, 6 values written to tenant house-1, 0 rejected", imported.StdOut);
         await using var source2 = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + source));
         await using var target = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + dir.File("target")));
-        Assert.Equal(await ReadAllAsync(source2, "house-1"), await ReadAllAsync(target, "house-1"));
+        Assert.Equal(await StoreReads.ReadAllAsync(source2, "house-1"), await StoreReads.ReadAllAsync(target, "house-1"));
     }
 
     [Fact]
@@ -65,8 +54,8 @@ public sealed class PortabilityCommandTests(PostgresFixture pg, InfluxDbFixture 
 
         Assert.Equal(0, imported.ExitCode);
         await using var target = new SqlitePointStore(SqliteStoreOptions.FromUri("sqlite:" + dir.File("target")));
-        Assert.Equal(3, (await ReadAllAsync(target, "copy-1")).Count);
-        Assert.Empty(await ReadAllAsync(target, "house-1"));
+        Assert.Equal(3, (await StoreReads.ReadAllAsync(target, "copy-1")).Count);
+        Assert.Empty(await StoreReads.ReadAllAsync(target, "house-1"));
     }
 
     [Fact]
@@ -86,7 +75,7 @@ public sealed class PortabilityCommandTests(PostgresFixture pg, InfluxDbFixture 
         Assert.Equal(0, exported.ExitCode);
         Assert.Equal((0, ""), (imported.ExitCode, imported.StdErr));
         using var store = new InfluxDbPointStore(InfluxDbStoreOptions.FromUri("influxdb:" + influx.BaseUri));
-        var points = await ReadAllAsync(store, tenant);
+        var points = await StoreReads.ReadAllAsync(store, tenant);
         Assert.Equal(Points.OrderBy(p => p.Measurement, StringComparer.Ordinal).ThenBy(p => p.Tags.ToCanonicalString(), StringComparer.Ordinal).Select(p => p.Timestamp), points.Select(p => p.Timestamp));
         Assert.Equal("two\nlines", points.Single(p => p.Tags["device"] == "pv")["note"]!.Value.AsString());
         Assert.Equal(long.MinValue, points.Single(p => p.Measurement == "state")["i"]!.Value.AsInt64());

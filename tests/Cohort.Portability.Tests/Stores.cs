@@ -48,14 +48,7 @@ internal sealed class OpenStore(IPointWriter writer, IPointReader reader, Func<V
 
             default:
             {
-                var store = new InfluxDbPointStore(new InfluxDbStoreOptions
-                {
-                    BaseUri = influx.BaseUri,
-                    MetadataDatabase = "cohort.meta",
-                    MaxRetries = 2,
-                    RetryDelay = TimeSpan.FromMilliseconds(50),
-                    RequestTimeout = TimeSpan.FromSeconds(20),
-                });
+                var store = new InfluxDbPointStore(new InfluxDbStoreOptions { BaseUri = influx.BaseUri });
                 return new OpenStore(store, store, store.DisposeAsync);
             }
         }

@@ -10,10 +10,14 @@ internal sealed class ArchiveStatistics
 {
     private readonly Dictionary<SeriesKey, SeriesCounts> _series = [];
     private readonly Dictionary<string, (long Points, long Values)> _measurements = new(StringComparer.Ordinal);
+    private SeriesKey? _lastSeries;
+    private SeriesCounts? _lastCounts;
 
     public void Add(Point point)
     {
-        var counts = Counts(point.Series);
+        // Points arrive grouped by series: look the series up only when it changes.
+        var counts = ReferenceEquals(point.Series, _lastSeries) ? _lastCounts! : Counts(point.Series);
+        (_lastSeries, _lastCounts) = (point.Series, counts);
         counts.AddPoint(point.Timestamp);
         foreach (var field in point.Fields)
         {
