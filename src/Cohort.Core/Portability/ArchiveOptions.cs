@@ -10,8 +10,8 @@ public sealed class ArchiveExportOptions
     public int BatchSize { get; init; } = 5_000;
 
     /// <summary>
-    /// The compression of each entry. Default: <see cref="CompressionLevel.Fastest"/> (Deflate's cost dominates an
-    /// export otherwise; <see cref="CompressionLevel.Optimal"/> gives smaller archives for about twice the time).
+    /// The compression of each entry. Default: <see cref="CompressionLevel.Fastest"/> (Deflate is the largest cost of an
+    /// export; <see cref="CompressionLevel.Optimal"/> gives smaller archives for more CPU time).
     /// </summary>
     public CompressionLevel CompressionLevel { get; init; } = CompressionLevel.Fastest;
 
