@@ -139,6 +139,18 @@ public sealed class PortabilityCommandTests(PostgresFixture pg, InfluxDbFixture 
         Assert.Contains(reason, result.StdErr);
     }
 
+    [Theory]
+    [InlineData("export", "--output")]
+    [InlineData("import", "--tenant")]
+    public async Task Each_verb_has_help(string verb, string option)
+    {
+        var result = await CliRunner.RunAsync(null, verb, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("--store", result.StdOut);
+        Assert.Contains(option, result.StdOut);
+    }
+
     [Fact]
     public async Task A_file_that_is_not_an_archive_exits_2()
     {
