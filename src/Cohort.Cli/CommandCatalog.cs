@@ -12,6 +12,11 @@ internal static class CommandCatalog
         yield return AggregationCommands.Create();
         yield return FormulaCommands.Create();
         yield return IngestCommands.Create();
+        foreach (var command in PortabilityCommands.Create())
+        {
+            yield return command;
+        }
+
         foreach (var command in EncryptionCommands.Create())
         {
             yield return command;

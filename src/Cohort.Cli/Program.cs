@@ -2,7 +2,7 @@ using System.CommandLine;
 using Cohort.Cli;
 using Cohort.Cli.Commands;
 
-var root = new RootCommand("cohort: check, decrypt, hash, evaluate and aggregate Cohort data from the command line.");
+var root = new RootCommand("cohort: check, decrypt, hash, evaluate, aggregate, load, export and import Cohort data from the command line.");
 foreach (var command in CommandCatalog.All())
 {
     root.Subcommands.Add(command);

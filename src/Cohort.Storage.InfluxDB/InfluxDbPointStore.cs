@@ -308,7 +308,14 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
                 return;
             }
 
-            var message = WriteErrors.MessageOf(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            var responseBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var message = WriteErrors.MessageOf(responseBody);
+            if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+            {
+                await SendHalvesAsync(database, kinds, batch, rows, rejections, message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             if (response.StatusCode == HttpStatusCode.NotFound && message.Contains("database not found", StringComparison.OrdinalIgnoreCase) && _options.ApiVersion == InfluxDbApiVersion.V1 && round < 8)
             {
                 _databases.TryRemove(database, out _);
@@ -321,12 +328,21 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
                 throw new CohortException($"InfluxDB at {_base} refused the credentials for '{database}': {message}");
             }
 
-            if (response.StatusCode != HttpStatusCode.BadRequest || round >= 16)
+            // 400: lines InfluxDB could not parse or store; 422 (v2): points refused for their schema.
+            if (response.StatusCode is not (HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity) || round >= 16)
             {
                 throw new CohortException($"InfluxDB at {_base} refused a write to '{database}' (HTTP {(int)response.StatusCode}): {message}");
             }
 
             var bad = MapRefusedRows(WriteErrors.Parse(message), kinds, batch, rows, seriesText, rejections);
+            if (bad.Count == 0 && WriteErrors.LineOf(responseBody) is { } line && line >= 1 && line <= rows.Count)
+            {
+                // A v2 body naming the refused line by number (1-based in the request body, one row a line).
+                var row = rows[line - 1];
+                bad.Add(row);
+                rejections[row] = new Rejection($"InfluxDB refused the value: {message}") { Index = row, Field = batch.GetFieldKey(batch.FieldIds[row]) };
+            }
+
             if (bad.Count == 0)
             {
                 throw new CohortException($"InfluxDB at {_base} refused a write to '{database}' and named no line of it: {message}");
@@ -337,6 +353,25 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
             // Writes are idempotent: sending the good lines again is harmless whether or not the server kept them.
             rows = rows.Where(row => !bad.Contains(row)).ToList();
         }
+    }
+
+    /// <summary>
+    /// A body too large for the server (HTTP 413): sends each half on its own, down to single lines; a single line
+    /// still too large is a rejection of that value.
+    /// </summary>
+    private async Task SendHalvesAsync(string database, Dictionary<(string, string), FieldKind> kinds, PointBatch batch, List<int> rows, SortedDictionary<int, Rejection> rejections, string message, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 1)
+        {
+            var row = rows[0];
+            rejections[row] = new Rejection($"InfluxDB refused the line as too large (HTTP 413): {message}") { Index = row, Field = batch.GetFieldKey(batch.FieldIds[row]) };
+            return;
+        }
+
+        Log.Splitting(_logger, rows.Count, database);
+        var half = rows.Count / 2;
+        await SendChunkAsync(database, kinds, batch, rows.GetRange(0, half), rejections, cancellationToken).ConfigureAwait(false);
+        await SendChunkAsync(database, kinds, batch, rows.GetRange(half, rows.Count - half), rejections, cancellationToken).ConfigureAwait(false);
     }
 
     private HashSet<int> MapRefusedRows(WriteError error, Dictionary<(string, string), FieldKind> kinds, PointBatch batch, List<int> rows, Dictionary<int, string> seriesText, SortedDictionary<int, Rejection> rejections)

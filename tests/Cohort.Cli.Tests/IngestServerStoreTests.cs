@@ -10,17 +10,6 @@ public sealed class IngestServerStoreTests(PostgresFixture pg, InfluxDbFixture i
 {
     private const string Input = "power,device=pv watts=1.5 1000\npower,device=pv watts=oops 2000\npower,device=grid watts=2.5 3000\n";
 
-    private static async Task<List<Point>> ReadAllAsync(IPointReader reader, string tenant)
-    {
-        var points = new List<Point>();
-        await foreach (var point in reader.ReadAsync(new Tenant(tenant), new PointQuery(TimeRange.All)))
-        {
-            points.Add(point);
-        }
-
-        return points;
-    }
-
     [Fact]
     public async Task Ingest_into_postgres_lands_the_good_lines_in_the_tenant()
     {
@@ -31,8 +20,8 @@ public sealed class IngestServerStoreTests(PostgresFixture pg, InfluxDbFixture i
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("2:23: ", result.StdErr);
         await using var store = new PostgresPointStore(new PostgresStoreOptions { ConnectionString = connectionString });
-        Assert.Equal([1.5, 2.5], (await ReadAllAsync(store, "house-1")).Select(p => p["watts"]!.Value.AsDouble()).Order());
-        Assert.Empty(await ReadAllAsync(store, "house-2"));
+        Assert.Equal([1.5, 2.5], (await StoreReads.ReadAllAsync(store, "house-1")).Select(p => p["watts"]!.Value.AsDouble()).Order());
+        Assert.Empty(await StoreReads.ReadAllAsync(store, "house-2"));
     }
 
     [Fact]
@@ -46,6 +35,6 @@ public sealed class IngestServerStoreTests(PostgresFixture pg, InfluxDbFixture i
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("2 values written", result.StdOut);
         using var store = new InfluxDbPointStore(InfluxDbStoreOptions.FromUri(uri));
-        Assert.Equal([1.5, 2.5], (await ReadAllAsync(store, tenant)).Select(p => p["watts"]!.Value.AsDouble()).Order());
+        Assert.Equal([1.5, 2.5], (await StoreReads.ReadAllAsync(store, tenant)).Select(p => p["watts"]!.Value.AsDouble()).Order());
     }
 }

@@ -30,6 +30,7 @@ public sealed class LineProtocolReader
 
     private readonly long _factor;
     private readonly bool _lenient;
+    private readonly bool _unescapeLineFeeds;
     private readonly TimeProvider _timeProvider;
     private readonly int _maxLineLength;
     private readonly int _maxRecordLength;
@@ -44,6 +45,7 @@ public sealed class LineProtocolReader
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxRecordLength, 1, nameof(options));
         _factor = Timestamps.NanosecondsPer(Options.Precision);
         _lenient = Options.Lenient;
+        _unescapeLineFeeds = Options.UnescapeLineFeeds;
         _timeProvider = Options.TimeProvider;
         _maxLineLength = Options.MaxLineLength;
         _maxRecordLength = Options.MaxRecordLength;
@@ -357,7 +359,7 @@ public sealed class LineProtocolReader
                 }
 
                 i++;
-                if (!TryParseValue(line, ref i, rawKey, cache, out var kind, out var bits, out var text, out errorAt, out reason))
+                if (!TryParseValue(line, ref i, rawKey, cache, _unescapeLineFeeds, out var kind, out var bits, out var text, out errorAt, out reason))
                 {
                     return LineOutcome.Error;
                 }
@@ -567,7 +569,7 @@ public sealed class LineProtocolReader
         return true;
     }
 
-    private static bool TryParseValue(ReadOnlySpan<byte> line, ref int i, ReadOnlySpan<byte> rawKey, LineProtocolCache cache, out FieldKind kind, out long bits, out string? text, out int errorAt, out string? reason)
+    private static bool TryParseValue(ReadOnlySpan<byte> line, ref int i, ReadOnlySpan<byte> rawKey, LineProtocolCache cache, bool lineFeeds, out FieldKind kind, out long bits, out string? text, out int errorAt, out string? reason)
     {
         kind = FieldKind.Double;
         bits = 0;
@@ -577,7 +579,7 @@ public sealed class LineProtocolReader
         var start = i;
         if (start < line.Length && line[start] == (byte)'"')
         {
-            return TryParseString(line, ref i, rawKey, cache, out kind, out text, out errorAt, out reason);
+            return TryParseString(line, ref i, rawKey, cache, lineFeeds, out kind, out text, out errorAt, out reason);
         }
 
         var end = start;
@@ -675,7 +677,7 @@ public sealed class LineProtocolReader
         return true;
     }
 
-    private static bool TryParseString(ReadOnlySpan<byte> line, ref int i, ReadOnlySpan<byte> rawKey, LineProtocolCache cache, out FieldKind kind, out string? text, out int errorAt, out string? reason)
+    private static bool TryParseString(ReadOnlySpan<byte> line, ref int i, ReadOnlySpan<byte> rawKey, LineProtocolCache cache, bool lineFeeds, out FieldKind kind, out string? text, out int errorAt, out string? reason)
     {
         kind = FieldKind.String;
         text = null;
@@ -717,6 +719,11 @@ public sealed class LineProtocolReader
                 if (b == (byte)'\\' && k + 1 < content.Length && (content[k + 1] == (byte)'"' || content[k + 1] == (byte)'\\'))
                 {
                     b = content[++k];
+                }
+                else if (lineFeeds && b == (byte)'\\' && k + 1 < content.Length && content[k + 1] == (byte)'n')
+                {
+                    b = (byte)'\n';
+                    k++;
                 }
 
                 scratch[n++] = b;

@@ -24,4 +24,11 @@ public sealed class LineProtocolReaderOptions
 
     /// <summary>The longest <see cref="Rejection.Record"/> kept for a bad line, in characters. Default: 256.</summary>
     public int MaxRecordLength { get; init; } = 256;
+
+    /// <summary>
+    /// Whether <c>\n</c> inside a string field value is read as a line feed (the Cohort extension written by
+    /// <see cref="LineProtocolWriterOptions.EscapeLineFeeds"/>). Default: false, as in InfluxDB, where a backslash
+    /// before anything but <c>"</c> or <c>\</c> is kept as it is.
+    /// </summary>
+    public bool UnescapeLineFeeds { get; init; }
 }

@@ -43,6 +43,7 @@ public sealed class LineProtocolWriter
 
     private readonly long _factor;
     private readonly bool _timestamps;
+    private readonly bool _escapeLineFeeds;
 
     /// <summary>Creates a writer.</summary>
     /// <param name="options">The options; <see langword="null"/> for the defaults (nanoseconds, with timestamps).</param>
@@ -51,6 +52,7 @@ public sealed class LineProtocolWriter
         Options = options ?? new LineProtocolWriterOptions();
         _factor = Timestamps.NanosecondsPer(Options.Precision);
         _timestamps = Options.IncludeTimestamps;
+        _escapeLineFeeds = Options.EscapeLineFeeds;
     }
 
     /// <summary>A writer with the default options: nanosecond timestamps.</summary>
@@ -231,7 +233,7 @@ public sealed class LineProtocolWriter
             pos += key.Length;
             span[pos++] = (byte)'=';
             pos += kinds[row] == FieldKind.String
-                ? WriteString(batch.GetValue(row).AsString(), span[pos..])
+                ? WriteString(batch.GetValue(row).AsString(), _escapeLineFeeds, span[pos..])
                 : WriteNumber(kinds[row], values[row], span[pos..]);
         }
 
@@ -291,7 +293,7 @@ public sealed class LineProtocolWriter
             pos += WriteName(field.Key, PlainKey, LineProtocolReader.Escapes.Key, span[pos..]);
             span[pos++] = (byte)'=';
             pos += field.Value.Kind == FieldKind.String
-                ? WriteString(field.Value.AsString(), span[pos..])
+                ? WriteString(field.Value.AsString(), _escapeLineFeeds, span[pos..])
                 : WriteNumber(field.Value.Kind, field.Value.RawBits, span[pos..]);
         }
 
@@ -480,11 +482,11 @@ public sealed class LineProtocolWriter
         return false;
     }
 
-    private static string? ValueProblem(FieldValue value) => value.Kind == FieldKind.String
+    private string? ValueProblem(FieldValue value) => value.Kind == FieldKind.String
         ? StringProblem(value.AsString())
         : ValueProblem(value.Kind, value.RawBits);
 
-    private static string? ValueProblem(FieldKind kind, long bits, PointBatch batch, int row) => kind == FieldKind.String
+    private string? ValueProblem(FieldKind kind, long bits, PointBatch batch, int row) => kind == FieldKind.String
         ? StringProblem(batch.GetValue(row).AsString())
         : ValueProblem(kind, bits);
 
@@ -502,7 +504,9 @@ public sealed class LineProtocolWriter
         return null;
     }
 
-    private static string? StringProblem(string text) => KeyProblem(text, "string value");
+    private string? StringProblem(string text) => !_escapeLineFeeds
+        ? KeyProblem(text, "string value")
+        : HasUnpairedSurrogate(text) ? "string value is not valid UTF-16 (an unpaired surrogate)" : null;
 
     // ---- sizes (upper bounds) ----
 
@@ -621,8 +625,11 @@ public sealed class LineProtocolWriter
         return pos;
     }
 
-    /// <summary>Writes a quoted string value; the span holds at least three bytes per character plus two.</summary>
-    private static int WriteString(string value, Span<byte> span)
+    /// <summary>
+    /// Writes a quoted string value; the span holds at least three bytes per character plus two. A line feed is
+    /// written as <c>\n</c> when <paramref name="escapeLineFeeds"/> (values with one are rejected before otherwise).
+    /// </summary>
+    private static int WriteString(string value, bool escapeLineFeeds, Span<byte> span)
     {
         span[0] = (byte)'"';
         var pos = 1;
@@ -650,7 +657,7 @@ public sealed class LineProtocolWriter
             }
 
             span[pos++] = (byte)'\\';
-            span[pos++] = (byte)c;
+            span[pos++] = escapeLineFeeds && c == '\n' ? (byte)'n' : (byte)c;
             text = text[1..];
         }
 

@@ -13,4 +13,11 @@ public sealed class LineProtocolWriterOptions
     /// Whether to write timestamps. Without them the receiver stamps each point with its own clock. Default: true.
     /// </summary>
     public bool IncludeTimestamps { get; init; } = true;
+
+    /// <summary>
+    /// Whether a line feed in a string field value is written as the two characters <c>\n</c> (a Cohort extension,
+    /// read back by <see cref="LineProtocolReaderOptions.UnescapeLineFeeds"/>; the portability archive uses it).
+    /// Default: false, and such a value is rejected, since standard line protocol cannot carry it.
+    /// </summary>
+    public bool EscapeLineFeeds { get; init; }
 }

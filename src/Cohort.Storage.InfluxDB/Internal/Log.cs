@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Warning, "InfluxDB refused {Count} lines of a write to {Database}: {Message}")]
     public static partial void LinesRefused(ILogger logger, int count, string database, string message);
+
+    [LoggerMessage(6, LogLevel.Warning, "InfluxDB refused a write of {Count} lines to {Database} as too large; sending it in halves")]
+    public static partial void Splitting(ILogger logger, int count, string database);
 }

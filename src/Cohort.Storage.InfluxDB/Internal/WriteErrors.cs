@@ -45,6 +45,25 @@ internal static partial class WriteErrors
         return body.Trim();
     }
 
+    /// <summary>The 1-based number of the first refused line, when a v2 error body gives it (<c>"line": 3</c>).</summary>
+    public static int? LineOf(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object &&
+                   document.RootElement.TryGetProperty("line", out var line) &&
+                   line.ValueKind == JsonValueKind.Number &&
+                   line.TryGetInt32(out var number)
+                ? number
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static WriteError Parse(string message)
     {
         var unparsable = new List<(string, string)>();
