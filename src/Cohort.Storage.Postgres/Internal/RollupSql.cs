@@ -135,7 +135,7 @@ internal static class RollupSql
         var v = Value("p");
         return $"CREATE MATERIALIZED VIEW IF NOT EXISTS {Relation(schema, relation)} " +
                "WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS " +
-               $"SELECT time_bucket({Number(rollup.PeriodNanoseconds)}::bigint, p.time, {Number(OriginOffset(rollup))}::bigint) AS bucket, " +
+               $"SELECT time_bucket({Bigint(rollup.PeriodNanoseconds)}, p.time, {Bigint(OriginOffset(rollup))}) AS bucket, " +
                $"count(*) AS count, sum({v}) AS sum, min({v}) AS min, max({v}) AS max, " +
                $"first({v}, p.time) AS first_value, last({v}, p.time) AS last_value " +
                $"FROM {s}.points p JOIN {s}.fields f ON f.id = p.field_id " +
@@ -151,12 +151,12 @@ internal static class RollupSql
     {
         var every = Math.Max(60, (long)Math.Ceiling(rollup.Period.TotalSeconds));
         return $"SELECT add_continuous_aggregate_policy({PostgresSql.Literal(Relation(schema, relation))}, start_offset => NULL, " +
-               $"end_offset => {Number(lag.Ticks * 100)}::bigint, schedule_interval => INTERVAL '{Number(every)} seconds', if_not_exists => TRUE)";
+               $"end_offset => {Bigint(lag.Ticks * 100)}, schedule_interval => INTERVAL '{Number(every)} seconds', if_not_exists => TRUE)";
     }
 
     /// <summary>Refreshes a continuous aggregate up to a bucket start (outside any transaction block).</summary>
     public static string RefreshContinuousAggregate(string schema, string relation, long to) =>
-        $"CALL refresh_continuous_aggregate({PostgresSql.Literal(Relation(schema, relation))}, NULL, {Number(to)}::bigint)";
+        $"CALL refresh_continuous_aggregate({PostgresSql.Literal(Relation(schema, relation))}, NULL, {Bigint(to)})";
 
     /// <summary>Drops a continuous aggregate (and its policy).</summary>
     public static string DropContinuousAggregate(string schema, string relation) =>
@@ -207,6 +207,9 @@ internal static class RollupSql
         "first_value = excluded.first_value, last_value = excluded.last_value";
 
     private static string Relation(string schema, string relation) => PostgresSql.Quote(schema) + "." + PostgresSql.Quote(relation);
+
+    /// <summary>A constant typed bigint (for overload resolution, e.g. <c>time_bucket</c>).</summary>
+    private static string Bigint(long value) => value < 0 ? Number(value) : Number(value) + "::bigint";
 
     /// <summary>A bigint constant (negative ones as typed literals: <c>-9223372036854775808</c> alone would be numeric).</summary>
     private static string Number(long value) =>
