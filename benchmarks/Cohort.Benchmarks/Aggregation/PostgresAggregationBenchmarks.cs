@@ -25,6 +25,7 @@ public class PostgresAggregationBenchmarks
         Group1Key = "device",
         Statistics = MeasureStatistics.Basic | MeasureStatistics.Quartiles,
         AggregationThreshold = 5,
+        AccessPublic = true,
     }]);
 
     private RawMeasure[] _measures = [];
@@ -67,6 +68,58 @@ public class PostgresAggregationBenchmarks
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         return (await DaccSql.QueryAsync(connection, "m", "day", Start, Start.AddDays(100))).Count;
+    }
+
+    /// <summary>
+    /// CPU time per operation of each side (wall time on the shared, loaded machine mostly measures waiting for a
+    /// core): this process's CPU time around <see cref="Engine"/>; the PostgreSQL backend's CPU time (from
+    /// <c>/proc/&lt;pid&gt;/stat</c>, 100 ticks/s) plus this process's around <see cref="Postgres"/>. Run with
+    /// <c>-- aggregation-cpu</c>.
+    /// </summary>
+    public static async Task MeasureCpuTimeAsync(int repeats)
+    {
+        var benchmark = new PostgresAggregationBenchmarks();
+        benchmark.Setup();
+        try
+        {
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            await using var connection = await benchmark._dataSource.OpenConnectionAsync();
+            await using var pidCommand = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+            var pid = (int)(await pidCommand.ExecuteScalarAsync())!;
+            benchmark.Engine();
+            await DaccSql.QueryAsync(connection, "m", "day", Start, Start.AddDays(100));
+            for (var r = 0; r < repeats; r++)
+            {
+                self.Refresh();
+                var before = self.TotalProcessorTime;
+                var groups = benchmark.Engine();
+                self.Refresh();
+                var engine = self.TotalProcessorTime - before;
+
+                var backendBefore = BackendCpu(pid);
+                self.Refresh();
+                before = self.TotalProcessorTime;
+                var rows = (await DaccSql.QueryAsync(connection, "m", "day", Start, Start.AddDays(100))).Count;
+                self.Refresh();
+                var client = self.TotalProcessorTime - before;
+                var backend = BackendCpu(pid) - backendBefore;
+                Console.WriteLine($"run {r + 1}: engine {engine.TotalMilliseconds:F0} ms CPU ({groups} aggregates); " +
+                                  $"PostgreSQL {(backend + client).TotalMilliseconds:F0} ms CPU (backend {backend.TotalMilliseconds:F0} + client {client.TotalMilliseconds:F0}; {rows} rows); " +
+                                  $"ratio {(backend + client) / engine:F1}x");
+            }
+        }
+        finally
+        {
+            benchmark.Cleanup();
+        }
+    }
+
+    private static TimeSpan BackendCpu(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     [GlobalCleanup]
