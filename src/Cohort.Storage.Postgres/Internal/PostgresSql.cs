@@ -17,36 +17,17 @@ internal static class PostgresSql
 
     private const int MaxIdentifierBytes = 63;
 
-    /// <summary>
-    /// The schema name of a tenant: prefix + id, shortened with a hash when longer than the 63 UTF-8 bytes PostgreSQL
-    /// keeps (it would silently truncate, and two long tenant ids sharing their first 63 bytes would share a schema).
-    /// </summary>
+    /// <summary>The schema name of a tenant: prefix + id, shortened with a hash when longer than PostgreSQL keeps.</summary>
     public static string SchemaName(string prefix, string tenantId)
     {
         var name = prefix + tenantId;
-        if (Encoding.UTF8.GetByteCount(name) <= MaxIdentifierBytes)
+        if (name.Length <= MaxIdentifierBytes)
         {
             return name;
         }
 
         var hash = Fnv1a64(name).ToString("x16", CultureInfo.InvariantCulture);
-        var keep = 0;
-        var bytes = 0;
-        var budget = MaxIdentifierBytes - hash.Length - 1;
-        while (keep < name.Length)
-        {
-            var length = char.IsHighSurrogate(name[keep]) && keep + 1 < name.Length ? 2 : 1;
-            var size = Encoding.UTF8.GetByteCount(name.AsSpan(keep, length));
-            if (bytes + size > budget)
-            {
-                break;
-            }
-
-            bytes += size;
-            keep += length;
-        }
-
-        return name[..keep] + "_" + hash;
+        return name[..(MaxIdentifierBytes - hash.Length - 1)] + "_" + hash;
     }
 
     /// <summary>A double-quoted identifier.</summary>
