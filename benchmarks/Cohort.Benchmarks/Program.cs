@@ -2,6 +2,13 @@ using BenchmarkDotNet.Running;
 
 // Run one benchmark class:  dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter '*LineProtocol*'
 // List them:                dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --list flat
+// CPU time (not wall time) of the aggregation comparison: dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- aggregation-cpu
+if (args is ["aggregation-cpu", ..])
+{
+    await Cohort.Benchmarks.Aggregation.PostgresAggregationBenchmarks.MeasureCpuTimeAsync(5);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 /// <summary>The benchmark host's entry point type.</summary>

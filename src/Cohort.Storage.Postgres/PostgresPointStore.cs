@@ -13,8 +13,8 @@ namespace Cohort.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL store: one schema per tenant (<c>&lt;prefix&gt;&lt;tenant id&gt;</c>), points in a table partitioned
 /// by week (or a TimescaleDB hypertable when the extension is installed), batches written with binary COPY into a
-/// staging table and one set-based upsert, in one transaction each. Thread-safe. Held to the Cohort store contract
-/// (docs/storage.md).
+/// staging table and one set-based upsert, in one transaction each; continuous rollups pushed down as SQL
+/// (<see cref="Rollups"/>). Thread-safe. Held to the Cohort store contract (docs/storage.md).
 /// </summary>
 public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDisposable
 {
@@ -33,8 +33,9 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
     /// <summary>Creates a store; nothing is sent to the server until the first write or read.</summary>
     /// <param name="options">Where the database is and how to lay tenants out; copied.</param>
     /// <param name="loggerFactory">Where to log; none when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock of rollup refreshes; <see cref="TimeProvider.System"/> when null.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public PostgresPointStore(PostgresStoreOptions options, ILoggerFactory? loggerFactory = null)
+    public PostgresPointStore(PostgresStoreOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
@@ -55,7 +56,18 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
         }
 
         _logger = (ILogger?)loggerFactory?.CreateLogger<PostgresPointStore>() ?? NullLogger.Instance;
+        Rollups = new PostgresRollupManager(this, _options.RollupRefreshLag, timeProvider ?? TimeProvider.System);
     }
+
+    /// <summary>
+    /// The continuous rollups of this store's tenants, pushed down as SQL (materialised rollup tables, or TimescaleDB
+    /// continuous aggregates when the extension is installed); register it as the host's <see cref="IRollupManager"/>.
+    /// </summary>
+    public PostgresRollupManager Rollups { get; }
+
+    internal ILogger Logger => _logger;
+
+    internal string SchemaPrefix => _options.SchemaPrefix;
 
     /// <summary>The schema that holds <paramref name="tenant"/>'s data.</summary>
     public string GetSchemaName(Tenant tenant) => PostgresSql.SchemaName(_options.SchemaPrefix, CheckTenant(tenant));
@@ -108,6 +120,11 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
                 await EnsurePartitionsAsync(connection, schema, batch, cancellationToken).ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 var result = await new BatchWriter(connection, schema, batch, _options.BatchSize).WriteAsync(cancellationToken).ConfigureAwait(false);
+                if (_timescale != true)
+                {
+                    await Rollups.MaintainAsync(connection, schema, batch, cancellationToken).ConfigureAwait(false);
+                }
+
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 Log.Wrote(_logger, schema, result.Written, result.Rejections.Length);
                 return result;
@@ -156,6 +173,17 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
 
             await ExecuteAsync(connection, $"INSERT INTO {s}.cohort_schema_version (version, description) VALUES (1, {PostgresSql.Literal(timescale ? "series, fields, points (TimescaleDB hypertable)" : "series, fields, points (weekly partitions)")})", cancellationToken).ConfigureAwait(false);
             Log.Migrated(_logger, schema, 1, timescale);
+        }
+
+        if (version < 2)
+        {
+            foreach (var statement in RollupSql.Migration2(schema))
+            {
+                await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(connection, $"INSERT INTO {s}.cohort_schema_version (version, description) VALUES (2, 'rollup registry')", cancellationToken).ConfigureAwait(false);
+            Log.Migrated(_logger, schema, 2, timescale);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -365,7 +393,35 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
         }
     }
 
-    private async ValueTask<bool> SchemaReadyAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs an operation of the rollup manager on a pooled connection, with TimescaleDB detected, and failures mapped
+    /// like the store's own (an unreachable server is a <see cref="StoreUnavailableException"/>).
+    /// </summary>
+    internal async Task<T> RunAsync<T>(Func<NpgsqlConnection, bool, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var timescale = await DetectTimescaleAsync(connection, cancellationToken).ConfigureAwait(false);
+            return await operation(connection, timescale).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException && Fail(exception, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>Creates or migrates a tenant's schema; returns its name.</summary>
+    internal async Task<string> MigrateAsync(NpgsqlConnection connection, Tenant tenant, CancellationToken cancellationToken)
+    {
+        var schema = GetSchemaName(tenant);
+        await EnsureSchemaAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+        return schema;
+    }
+
+    internal async ValueTask<bool> SchemaReadyAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
     {
         if (_migrated.ContainsKey(schema))
         {

@@ -11,7 +11,9 @@ public static class PostgresServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="PostgresPointStore"/> as a singleton and as the <see cref="IPointWriter"/> and
-    /// <see cref="IPointReader"/> (unless others are registered already), with options validated at start.
+    /// <see cref="IPointReader"/>, and its <see cref="PostgresPointStore.Rollups"/> as the <see cref="IRollupManager"/>
+    /// and <see cref="IRollupReader"/> (each unless one is registered already: call it before <c>AddCohortAggregation</c>
+    /// to have rollups pushed down to PostgreSQL), with options validated at start.
     /// </summary>
     public static IServiceCollection AddCohortPostgres(this IServiceCollection services, Action<PostgresStoreOptions>? configure = null)
     {
@@ -26,9 +28,12 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresStoreOptions>, PostgresStoreOptionsValidator>());
         services.TryAddSingleton(static provider => new PostgresPointStore(
             provider.GetRequiredService<IOptions<PostgresStoreOptions>>().Value,
-            provider.GetService<ILoggerFactory>()));
+            provider.GetService<ILoggerFactory>(),
+            provider.GetService<TimeProvider>()));
         services.TryAddSingleton<IPointWriter>(static provider => provider.GetRequiredService<PostgresPointStore>());
         services.TryAddSingleton<IPointReader>(static provider => provider.GetRequiredService<PostgresPointStore>());
+        services.TryAddSingleton<IRollupManager>(static provider => provider.GetRequiredService<PostgresPointStore>().Rollups);
+        services.TryAddSingleton<IRollupReader>(static provider => provider.GetRequiredService<PostgresPointStore>().Rollups);
         return services;
     }
 }

@@ -24,6 +24,13 @@ public sealed class PostgresStoreOptions
     /// <summary>The most values sent in one binary COPY into the staging table (a batch is still one transaction). Defaults to 50 000.</summary>
     public int BatchSize { get; set; } = 50_000;
 
+    /// <summary>
+    /// How far behind the current time rollups are materialised by a refresh (TimescaleDB's <c>end_offset</c>): buckets
+    /// ending after now minus this lag stay in the real-time raw tail. Default one hour (as Cohort.Aggregation's), not
+    /// negative.
+    /// </summary>
+    public TimeSpan RollupRefreshLag { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Options from a store URI <c>postgres:&lt;connection string&gt;</c> (also <c>postgresql:</c>).</summary>
     /// <exception cref="FormatException">The text is not a PostgreSQL store URI.</exception>
     public static PostgresStoreOptions FromUri(string storeUri)
@@ -92,6 +99,11 @@ public sealed class PostgresStoreOptions
             !SchemaPrefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             yield return "PostgresStoreOptions.SchemaPrefix must be at most 30 ASCII letters, digits or '_', not starting with a digit.";
+        }
+
+        if (RollupRefreshLag < TimeSpan.Zero)
+        {
+            yield return "PostgresStoreOptions.RollupRefreshLag must not be negative.";
         }
 
         if (BatchSize < 1)

@@ -18,11 +18,8 @@ namespace Cohort.Aggregation;
 /// </list>
 /// Rollups are created and dropped through <see cref="IRollupManager"/>. Thread-safe.
 /// </summary>
-public sealed partial class InProcessRollupEngine : IRollupManager
+public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReader
 {
-    /// <summary>TimescaleDB's default <c>time_bucket</c> origin, Monday 2000-01-03 00:00 UTC, in Unix nanoseconds.</summary>
-    private const long Origin = 946_857_600L * 1_000_000_000L;
-
     private readonly Lock _lock = new();
     private readonly Dictionary<RollupDefinition, Rollup> _rollups = [];
     private readonly IPointReader _reader;
@@ -132,7 +129,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager
                         f = string.Equals(batch.GetFieldKey(fields[row]), rollup.Definition.Field.Field, StringComparison.Ordinal) ? (sbyte)1 : (sbyte)-1;
                     }
 
-                    if (s > 0 && f > 0 && timestamps[row] < rollup.InvalidateBelow)
+                    if (s > 0 && f > 0 && timestamps[row] < rollup.InvalidateBelow && timestamps[row] >= rollup.FirstBucketStart)
                     {
                         rollup.Dirty.Add(rollup.BucketStart(timestamps[row]));
                     }
@@ -171,7 +168,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager
 
             var now = Timestamps.Now(_timeProvider);
             from = state.Watermark;
-            to = Math.Max(from, state.BucketStart(SaturatingSubtract(now, _lagNanoseconds)));
+            to = Math.Max(from, state.BucketStart(Math.Max(state.FirstBucketStart, SaturatingSubtract(now, _lagNanoseconds))));
             dirty = [.. state.Dirty];
             state.Dirty.Clear();
             state.Refreshing = true;
@@ -189,7 +186,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager
             var recomputed = new Dictionary<long, RollupState>();
             foreach (var bucket in dirty)
             {
-                await ReadIntoAsync(rollup, state, new TimeRange(bucket, bucket + state.Period), recomputed, cancellationToken).ConfigureAwait(false);
+                await ReadIntoAsync(rollup, state, new TimeRange(bucket, state.BucketEnd(bucket)), recomputed, cancellationToken).ConfigureAwait(false);
             }
 
             lock (_lock)
@@ -240,8 +237,9 @@ public sealed partial class InProcessRollupEngine : IRollupManager
     {
         Validate(rollup);
         var shape = new Rollup(rollup);
-        var start = AlignUp(range.Start, shape);
-        var end = AlignUp(range.End, shape);
+        var aligned = rollup.AlignToBuckets(range);
+        var start = aligned.Start;
+        var end = aligned.End;
         var result = new SortedDictionary<long, RollupState>();
         var fromRaw = new List<TimeRange>();
         lock (_lock)
@@ -260,7 +258,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager
                 {
                     if (bucket >= start && bucket < end)
                     {
-                        fromRaw.Add(new TimeRange(bucket, bucket + state.Period));
+                        fromRaw.Add(new TimeRange(bucket, state.BucketEnd(bucket)));
                     }
                 }
 
@@ -295,18 +293,12 @@ public sealed partial class InProcessRollupEngine : IRollupManager
         var field = rollup.Field.Field;
         await foreach (var point in _reader.ReadAsync(rollup.Tenant, rollup.Field.ToQuery(range), cancellationToken).ConfigureAwait(false))
         {
-            if (point[field] is { } value && value.TryGetNumber(out var number) && range.Contains(point.Timestamp))
+            if (point[field] is { } value && value.TryGetNumber(out var number) && range.Contains(point.Timestamp) && point.Timestamp >= shape.FirstBucketStart)
             {
                 ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(into, shape.BucketStart(point.Timestamp), out _);
                 state.Add(point.Timestamp, number);
             }
         }
-    }
-
-    private static long AlignUp(long timestamp, Rollup shape)
-    {
-        var start = shape.BucketStart(timestamp);
-        return start == timestamp || start > long.MaxValue - shape.Period ? start : start + shape.Period;
     }
 
     private static long SaturatingSubtract(long value, long amount) => value < long.MinValue + amount ? long.MinValue : value - amount;
@@ -322,19 +314,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager
         return max;
     }
 
-    private static void Validate(RollupDefinition rollup)
-    {
-        ArgumentNullException.ThrowIfNull(rollup);
-        if (rollup.Period <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("A rollup period must be positive.", nameof(rollup));
-        }
-
-        if (string.IsNullOrEmpty(rollup.Field.Device) || string.IsNullOrEmpty(rollup.Field.Field))
-        {
-            throw new ArgumentException("A rollup needs a field reference (device.field).", nameof(rollup));
-        }
-    }
+    private static void Validate(RollupDefinition rollup) => RollupDefinition.ThrowIfInvalid(rollup);
 
     [LoggerMessage(1, LogLevel.Information, "Rollup of {Field} for {Tenant} every {Period} is maintained.")]
     private static partial void LogEnsured(ILogger logger, string tenant, string field, TimeSpan period);
@@ -350,7 +330,9 @@ public sealed partial class InProcessRollupEngine : IRollupManager
     {
         public RollupDefinition Definition { get; } = definition;
 
-        public long Period { get; } = definition.Period.Ticks * 100;
+        public long Period { get; } = definition.PeriodNanoseconds;
+
+        public long FirstBucketStart { get; } = definition.FirstBucketStart;
 
         public Dictionary<long, RollupState> Buckets { get; } = [];
 
@@ -364,15 +346,8 @@ public sealed partial class InProcessRollupEngine : IRollupManager
 
         public bool Refreshing { get; set; }
 
-        public long BucketStart(long timestamp)
-        {
-            var offset = (timestamp - Origin) % Period;
-            if (offset < 0)
-            {
-                offset += Period;
-            }
+        public long BucketStart(long timestamp) => Definition.BucketStart(timestamp);
 
-            return timestamp - offset;
-        }
+        public long BucketEnd(long bucket) => bucket > long.MaxValue - Period ? long.MaxValue : bucket + Period;
     }
 }

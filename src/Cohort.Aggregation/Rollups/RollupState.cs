@@ -1,4 +1,5 @@
 using Cohort.Aggregation.States;
+using Cohort.Core;
 
 namespace Cohort.Aggregation.Rollups;
 

@@ -15,4 +15,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Retrying a batch for schema {Schema} after a deadlock or serialization failure (attempt {Attempt}).")]
     public static partial void Retrying(ILogger logger, string schema, int attempt);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Rollup of {Field} every {Period} is maintained in schema {Schema} (TimescaleDB: {Timescale}).")]
+    public static partial void RollupEnsured(ILogger logger, string schema, Cohort.Core.FieldReference field, TimeSpan period, bool timescale);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Rollup of {Field} every {Period} in schema {Schema} is dropped.")]
+    public static partial void RollupDropped(ILogger logger, string schema, Cohort.Core.FieldReference field, TimeSpan period);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Rollup of {Field} in schema {Schema} is materialised up to {Watermark}.")]
+    public static partial void RollupRefreshed(ILogger logger, string schema, Cohort.Core.FieldReference field, long watermark);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Rollup of {Field} in schema {Schema}: {Buckets} buckets recomputed after late points.")]
+    public static partial void RollupRecomputed(ILogger logger, string schema, Cohort.Core.FieldReference field, int buckets);
 }

@@ -7,7 +7,7 @@ namespace Cohort.Storage.Postgres.Internal;
 internal static class PostgresSql
 {
     /// <summary>The schema version this library writes; a tenant schema with a higher one is refused.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>One week in nanoseconds: the width of a time partition (or hypertable chunk).</summary>
     public const long PartitionWidth = 7L * 24 * 3600 * 1_000_000_000;
@@ -104,7 +104,8 @@ internal static class PostgresSql
     /// <summary>A single-quoted SQL string literal.</summary>
     public static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    private static ulong Fnv1a64(string text)
+    /// <summary>FNV-1a over the UTF-8 bytes: stable names and lock keys across processes.</summary>
+    public static ulong Fnv1a64(string text)
     {
         var hash = 14695981039346656037UL;
         foreach (var b in Encoding.UTF8.GetBytes(text))
