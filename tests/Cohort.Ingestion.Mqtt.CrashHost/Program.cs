@@ -29,14 +29,13 @@ builder.Services.AddCohortIngestion(o =>
 using var host = builder.Build();
 await host.RunAsync();
 
-/// <summary>A sink that never confirms anything, so every acknowledged point stays in the durable buffer.</summary>
+/// <summary>A store that is never done writing: nothing is confirmed, so every acknowledged point stays in the durable log.</summary>
 internal sealed class NeverConfirmingSink : IPointWriter
 {
-    public async ValueTask<WriteResult> WriteAsync(Tenant tenant, PointBatch batch, CancellationToken cancellationToken = default)
-    {
-        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-        return WriteResult.Success(batch.ValueCount);
-    }
+    private readonly TaskCompletionSource<WriteResult> _never = new();
+
+    public ValueTask<WriteResult> WriteAsync(Tenant tenant, PointBatch batch, CancellationToken cancellationToken = default) =>
+        new(_never.Task.WaitAsync(cancellationToken));
 }
 
 /// <summary>Tells the test how far the collector got (before the durable log: for timing the kill only).</summary>

@@ -45,7 +45,7 @@ internal sealed class MemoryStore : IPointWriter
 
     public async Task WaitForCountAsync(int count)
     {
-        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         while (Count < count)
         {
             await Task.Delay(20, guard.Token);
