@@ -20,4 +20,16 @@ public sealed class MosquittoServerOptions
     /// empty, no when there are users.
     /// </summary>
     public bool? AllowAnonymous { get; set; }
+
+    /// <summary>
+    /// Whether the broker saves sessions, subscriptions and queued QoS 1/2 messages in its temp folder when it stops
+    /// (Mosquitto's <c>persistence true</c>), so a graceful restart keeps them. Default false.
+    /// </summary>
+    public bool Persistence { get; set; }
+
+    /// <summary>
+    /// More lines for <c>mosquitto.conf</c>, e.g. <c>max_queued_messages 0</c> (Mosquitto drops QoS 1 messages beyond
+    /// 1,000 queued for one client by default, which a burst of publishers reaches easily). Null for none.
+    /// </summary>
+    public string? ExtraConfig { get; set; }
 }

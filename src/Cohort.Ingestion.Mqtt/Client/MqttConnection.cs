@@ -78,7 +78,11 @@ internal sealed class MqttConnection : IMqttConnection
         await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, string contentType, CancellationToken cancellationToken = default)
+    public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, string contentType, CancellationToken cancellationToken = default) =>
+        PublishAsync(topic, payload, contentType, retain: false, cancellationToken);
+
+    /// <summary>Publishes at QoS 1, optionally retained (the broker keeps the last message of the topic for later subscribers).</summary>
+    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, string contentType, bool retain, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(contentType);
@@ -94,6 +98,7 @@ internal sealed class MqttConnection : IMqttConnection
             .WithPayloadSegment(payload)
             .WithContentType(contentType.Length == 0 ? null : contentType)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
             .Build();
         MqttClientPublishResult result;
         try

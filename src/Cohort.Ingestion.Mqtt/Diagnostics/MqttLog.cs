@@ -26,6 +26,18 @@ internal static partial class MqttLog
     [LoggerMessage(9, LogLevel.Error, "The MQTT subscription {Filter} was refused: {Reason}")]
     public static partial void SubscriptionRefused(ILogger logger, string filter, string reason);
 
+    [LoggerMessage(10, LogLevel.Warning, "MQTT source dead-lettered a message on {Topic} ({Stage}): {Reason}")]
+    public static partial void SourceDeadLettered(ILogger logger, string topic, string stage, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "MQTT source could not hand the message on {Topic} to the pipeline (attempt {Attempt}); retrying in {Delay}. It is not acknowledged until it is durable.")]
+    public static partial void SourceRetry(ILogger logger, Exception exception, string topic, int attempt, TimeSpan delay);
+
+    [LoggerMessage(12, LogLevel.Warning, "MQTT source cannot subscribe to {Filter} yet; retrying in {Delay}.")]
+    public static partial void SourceSubscribeRetry(ILogger logger, Exception exception, string filter, TimeSpan delay);
+
+    [LoggerMessage(13, LogLevel.Information, "MQTT source {Source} subscribed to {Filters}.")]
+    public static partial void SourceSubscribed(ILogger logger, string source, string filters);
+
     [LoggerMessage(7, LogLevel.Warning, "Embedded MQTT broker refused {Action} by client {ClientId} (user {User}) on {Topic}: {Reason}")]
     public static partial void BrokerRefused(ILogger logger, string action, string clientId, string? user, string topic, string reason);
 

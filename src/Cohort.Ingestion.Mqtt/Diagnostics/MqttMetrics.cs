@@ -13,6 +13,7 @@ internal sealed class MqttMetrics : IDisposable
     private readonly Counter<long> _publishFailures;
     private readonly Counter<long> _received;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _deadLettered;
 
     /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/>, or on a meter of its own when there is none.</summary>
     public MqttMetrics(IMeterFactory? meterFactory)
@@ -31,6 +32,7 @@ internal sealed class MqttMetrics : IDisposable
         _published = meter.CreateCounter<long>("cohort.mqtt.client.published", "{message}", "Messages the broker acknowledged (PUBACK).");
         _publishFailures = meter.CreateCounter<long>("cohort.mqtt.client.publish_failures", "{message}", "Publishes that failed (tag transient).");
         _received = meter.CreateCounter<long>("cohort.mqtt.client.received", "{message}", "Messages received on subscriptions.");
+        _deadLettered = meter.CreateCounter<long>("cohort.mqtt.source.dead_lettered", "{message}", "Messages the MQTT source dead-lettered before the pipeline (tag stage: topic, authorize, decode).");
         _refused = meter.CreateCounter<long>("cohort.mqtt.broker.refused", "{request}", "Connects, publishes and subscribes the embedded broker refused (tag action).");
     }
 
@@ -43,6 +45,8 @@ internal sealed class MqttMetrics : IDisposable
     public void Received() => _received.Add(1);
 
     public void Refused(string action) => _refused.Add(1, new KeyValuePair<string, object?>("action", action));
+
+    public void DeadLettered(string stage) => _deadLettered.Add(1, new KeyValuePair<string, object?>("stage", stage));
 
     public void Dispose() => _ownedMeter?.Dispose();
 }
