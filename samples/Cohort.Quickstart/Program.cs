@@ -113,13 +113,13 @@ for (var number = 1; number <= options.Houses; number++)
 
 // ── Run: until the simulated day is over or Ctrl+C, showing the pipeline's counters. ─────────────────────────────
 var lifetime = collector.Services.GetRequiredService<IHostApplicationLifetime>();
-var progress = new ProgressLine(output, counters, clock, interactive: !Console.IsOutputRedirected);
-clock.Start();
 foreach (var house in houses)
 {
-    await house.StartAsync();
+    await house.StartAsync();                                              // the clock stands still until Start()
 }
 
+clock.Start();
+var progress = new ProgressLine(output, counters, clock, interactive: !Console.IsOutputRedirected);
 while (progress.Elapsed < options.Duration && !lifetime.ApplicationStopping.IsCancellationRequested)
 {
     var wait = options.Duration - progress.Elapsed;
@@ -128,6 +128,7 @@ while (progress.Elapsed < options.Duration && !lifetime.ApplicationStopping.IsCa
 }
 
 var stoppedEarly = lifetime.ApplicationStopping.IsCancellationRequested;
+var wall = progress.Elapsed;
 var simulated = clock.GetUtcNow() - day;
 
 // Stop the houses first (a reading being delivered finishes), then the collector: its ingestion service writes what
@@ -163,7 +164,7 @@ var summary = new QuickstartSummary
     SimulatedDay = day,
     Speed = clock.Speed,
     Houses = options.Houses,
-    WallSeconds = progress.Elapsed.TotalSeconds,
+    WallSeconds = wall.TotalSeconds,
     SimulatedHours = Math.Min(24, simulated.TotalHours),
     StoppedEarly = stoppedEarly,
     Counts = new RunCounts(counters.Received, counters.Written, counters.Rejected, counters.Buffered,
@@ -174,7 +175,7 @@ var summary = new QuickstartSummary
     Files = new Dictionary<string, string>
     {
         ["store"] = Path.Combine(outDir, "store") + $"{Path.DirectorySeparatorChar}<house>.db (SQLite, one file per house)",
-        ["durable log"] = Path.Combine(ingestion, "log") + " (emptied as the store confirms)",
+        ["durable log"] = Path.Combine(ingestion, "log") + " (segments are deleted once the store has confirmed them)",
         ["dead letters"] = deadLetters + " (rejected records with their reasons)",
         ["chart"] = chartPath,
         ["report"] = Path.Combine(outDir, "report.json"),

@@ -14,13 +14,15 @@ internal sealed class SimulatedClock : TimeProvider
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(speed);
         Origin = origin;
         Speed = speed;
-        _startTimestamp = System.GetTimestamp();
     }
 
-    /// <summary>Restarts the clock at <see cref="Origin"/> now, e.g. just before the simulated houses start.</summary>
+    /// <summary>
+    /// Starts the clock: until then it stands at <see cref="Origin"/>, so hosts can start on it without losing
+    /// simulated time (at 2,880x, one second of start-up would be 48 simulated minutes).
+    /// </summary>
     public void Start() => Volatile.Write(ref _startTimestamp, System.GetTimestamp());
 
-    /// <summary>The simulated time when the clock was started.</summary>
+    /// <summary>The simulated time at which the clock starts.</summary>
     public DateTimeOffset Origin { get; }
 
     /// <summary>Simulated seconds per wall-clock second.</summary>
@@ -28,7 +30,11 @@ internal sealed class SimulatedClock : TimeProvider
 
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
 
-    public override DateTimeOffset GetUtcNow() => Origin + ToSimulated(System.GetElapsedTime(Volatile.Read(ref _startTimestamp)));
+    public override DateTimeOffset GetUtcNow()
+    {
+        var started = Volatile.Read(ref _startTimestamp);
+        return started == 0 ? Origin : Origin + ToSimulated(System.GetElapsedTime(started));
+    }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         => new ScaledTimer(System.CreateTimer(callback, state, ToWall(dueTime), ToWall(period)), this);
