@@ -48,7 +48,7 @@ var dayRange = TimeRange.Between(day, day.AddDays(1));
 output.WriteLine($"Cohort quickstart: {options.Houses} simulated houses (PV, battery, EV charger, household load) for one day.");
 output.WriteLine($"  Simulated time: the houses replay {day:yyyy-MM-dd} 00:00-24:00 UTC on a clock {clock.Speed:N0}x faster than yours,");
 output.WriteLine($"  so the day takes {options.Duration.TotalSeconds:N0} s; each device is read every {interval.TotalMinutes:N0} simulated minutes.");
-output.WriteLine($"  Collector: durable log + SQLite store in {outDir}; analytics, hourly rollups and the aggregate run on real time.");
+output.WriteLine($"  Collector: durable log + SQLite store in {Shown(outDir)}; analytics, hourly rollups and the aggregate run on real time.");
 output.WriteLine();
 
 using var counters = new PipelineCounters();
@@ -174,16 +174,23 @@ var summary = new QuickstartSummary
     PrivacyThreshold = CrossHouseAggregate.Threshold,
     Files = new Dictionary<string, string>
     {
-        ["store"] = Path.Combine(outDir, "store") + $"{Path.DirectorySeparatorChar}<house>.db (SQLite, one file per house)",
-        ["durable log"] = Path.Combine(ingestion, "log") + " (segments are deleted once the store has confirmed them)",
-        ["dead letters"] = deadLetters + " (rejected records with their reasons)",
-        ["chart"] = chartPath,
-        ["report"] = Path.Combine(outDir, "report.json"),
+        ["store"] = Shown(Path.Combine(outDir, "store")) + "/<house>.db (SQLite, one file per house)",
+        ["durable log"] = Shown(Path.Combine(ingestion, "log")) + " (segments are deleted once the store has confirmed them)",
+        ["dead letters"] = Shown(deadLetters) + " (rejected records with their reasons)",
+        ["chart"] = Shown(chartPath) + " (open it in a browser)",
+        ["report"] = Shown(Path.Combine(outDir, "report.json")),
     },
 };
 ReportPrinter.Print(output, summary);
 await File.WriteAllTextAsync(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(summary, QuickstartJson.Options));
 return 0;
+
+// A path as the user would type it: relative to the current folder when it is inside it.
+static string Shown(string path)
+{
+    var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+    return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : "." + Path.DirectorySeparatorChar + relative;
+}
 
 // The simulated polling interval: whole minutes, about 40 ms of wall time (2 minutes at the default 30 s per day).
 static TimeSpan SimulatedInterval(SimulatedClock clock)

@@ -123,7 +123,7 @@ public sealed class QuickstartPartsTests
     }
 
     [Fact]
-    public void The_chart_is_one_self_contained_page_with_a_line_per_series_broken_at_gaps()
+    public void The_chart_is_one_self_contained_page_with_a_line_per_series_broken_at_long_gaps()
     {
         var start = Timestamps.FromDateTimeOffset(Day);
         var hour = TimeSpan.FromHours(1).Ticks * 100;
@@ -131,7 +131,7 @@ public sealed class QuickstartPartsTests
         var pv = new TimeSeries(new[] { start, start + hour, start + (2 * hour), start + (3 * hour) }, new[] { 0.0, 2_000, double.NaN, 1_000 });
         var load = new TimeSeries(new[] { start, start + hour }, new[] { 500.0, 700 });
 
-        var html = DayChart.Render("house <1>", "sub", day, [new("PV", "#e6a100", pv), new("load", "#3a6fd8", load)]);
+        var html = DayChart.Render("house <1>", "sub", day, TimeSpan.FromHours(1), [new("PV", "#e6a100", pv), new("load", "#3a6fd8", load)]);
 
         Assert.Contains("<title>house &lt;1&gt;</title>", html);
         Assert.Equal(3, html.Split("<polyline").Length - 1);

@@ -19,7 +19,8 @@ internal static class DayChart
     /// <summary>A line of the chart: its label, colour and values in watts.</summary>
     public sealed record Line(string Label, string Color, TimeSeries Watts);
 
-    public static string Render(string title, string subtitle, TimeRange day, IReadOnlyList<Line> lines)
+    /// <summary>Renders the page; a line is drawn across missing values unless they span more than <paramref name="maxGap"/>.</summary>
+    public static string Render(string title, string subtitle, TimeRange day, TimeSpan maxGap, IReadOnlyList<Line> lines)
     {
         var present = lines.SelectMany(static l => l.Watts.Values.ToArray()).Where(static v => !double.IsNaN(v)).Select(static v => v / 1000).ToList();
         var (low, high) = present.Count == 0 ? (0.0, 1.0) : (Math.Min(0, present.Min()), Math.Max(0.5, present.Max()));
@@ -47,7 +48,7 @@ internal static class DayChart
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"14\" y=\"{Top + ((Height - Top - Bottom) / 2)}\" transform=\"rotate(-90 14 {Top + ((Height - Top - Bottom) / 2)})\" text-anchor=\"middle\">kW</text>\n");
         foreach (var line in lines)
         {
-            foreach (var segment in Segments(line.Watts))
+            foreach (var segment in Segments(line.Watts, maxGap.Ticks * 100))
             {
                 var points = string.Join(' ', segment.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.Time):F1},{Y(p.Watts / 1000):F1}")));
                 svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{line.Color}\" stroke-width=\"1.6\" points=\"{points}\"><title>{Encode(line.Label)}</title></polyline>\n");
@@ -79,24 +80,25 @@ internal static class DayChart
             """;
     }
 
-    private static IEnumerable<List<(long Time, double Watts)>> Segments(TimeSeries series)
+    private static IEnumerable<List<(long Time, double Watts)>> Segments(TimeSeries series, long maxGapNs)
     {
-        var current = new List<(long, double)>();
+        var current = new List<(long Time, double Watts)>();
         for (var i = 0; i < series.Count; i++)
         {
             var value = series.Values.Span[i];
+            var time = series.Timestamps.Span[i];
             if (double.IsNaN(value))
             {
-                if (current.Count > 0)
-                {
-                    yield return current;
-                    current = [];
-                }
-
                 continue;
             }
 
-            current.Add((series.Timestamps.Span[i], value));
+            if (current.Count > 0 && time - current[^1].Time > maxGapNs)
+            {
+                yield return current;
+                current = [];
+            }
+
+            current.Add((time, value));
         }
 
         if (current.Count > 0)

@@ -29,6 +29,7 @@ internal static class HouseDayChart
             $"{house.Id}, {date:yyyy-MM-dd} (UTC)",
             $"Power in kW, {interval.TotalMinutes:0}-minute means read back from the SQLite store; simulated by the Cohort quickstart.",
             day,
+            interval * 4,
             chartLines);
     }
 }

@@ -46,7 +46,11 @@ internal static class ReportPrinter
             }
         }
 
-        output.WriteLine("  columns: " + string.Join("; ", Columns.Select(static col => $"{col.Column} = {col.Meaning}")));
+        output.WriteLine("  columns:");
+        foreach (var (column, meaning) in Columns)
+        {
+            output.WriteLine("    " + column.PadRight(18) + meaning);
+        }
 
         output.WriteLine();
         output.WriteLine(Invariant($"Cross-house aggregate per district and day (privacy threshold: {summary.PrivacyThreshold} houses; '*' = all districts):"));
