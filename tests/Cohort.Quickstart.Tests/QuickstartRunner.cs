@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 
@@ -109,21 +108,10 @@ internal static class QuickstartRunner
         return process;
     }
 
+    // The referenced quickstart is copied beside the tests with its runtimeconfig.json and deps.json: run it from here.
     private static string FindApp()
     {
-        var configuration = typeof(QuickstartRunner).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sdk.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            throw new InvalidOperationException("Could not find the repository root (Sdk.sln) above " + AppContext.BaseDirectory);
-        }
-
-        var path = Path.Combine(dir.FullName, "samples", "Cohort.Quickstart", "bin", configuration, "net10.0", "Cohort.Quickstart.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("The quickstart is not built.", path);
+        var path = Path.Combine(AppContext.BaseDirectory, "Cohort.Quickstart.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("The quickstart is not built beside the tests.", path);
     }
 }
