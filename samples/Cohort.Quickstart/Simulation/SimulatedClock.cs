@@ -1,0 +1,57 @@
+namespace Cohort.Quickstart.Simulation;
+
+/// <summary>
+/// A clock that runs <see cref="Speed"/> times faster than the wall clock from <see cref="Origin"/>: the simulated
+/// houses read their devices on it, so a whole simulated day passes in the run's duration. Timers and delays are
+/// scaled too (a 2-minute polling interval at 2,880× waits about 42 ms).
+/// </summary>
+internal sealed class SimulatedClock : TimeProvider
+{
+    private long _startTimestamp;
+
+    public SimulatedClock(DateTimeOffset origin, double speed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(speed);
+        Origin = origin;
+        Speed = speed;
+    }
+
+    /// <summary>
+    /// Starts the clock: until then it stands at <see cref="Origin"/>, so hosts can start on it without losing
+    /// simulated time (at 2,880x, one second of start-up would be 48 simulated minutes).
+    /// </summary>
+    public void Start() => Volatile.Write(ref _startTimestamp, System.GetTimestamp());
+
+    /// <summary>The simulated time at which the clock starts.</summary>
+    public DateTimeOffset Origin { get; }
+
+    /// <summary>Simulated seconds per wall-clock second.</summary>
+    public double Speed { get; }
+
+    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        var started = Volatile.Read(ref _startTimestamp);
+        return started == 0 ? Origin : Origin + ToSimulated(System.GetElapsedTime(started));
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        => new ScaledTimer(System.CreateTimer(callback, state, ToWall(dueTime), ToWall(period)), this);
+
+    /// <summary>The wall-clock time span that a simulated one lasts.</summary>
+    public TimeSpan ToWall(TimeSpan simulated)
+        => simulated == Timeout.InfiniteTimeSpan || simulated <= TimeSpan.Zero ? simulated : TimeSpan.FromTicks(Math.Max(1, (long)(simulated.Ticks / Speed)));
+
+    /// <summary>The simulated time span that passes during a wall-clock one.</summary>
+    public TimeSpan ToSimulated(TimeSpan wall) => TimeSpan.FromTicks((long)(wall.Ticks * Speed));
+
+    private sealed class ScaledTimer(ITimer inner, SimulatedClock clock) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.ToWall(dueTime), clock.ToWall(period));
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
