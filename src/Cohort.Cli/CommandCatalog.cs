@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return AggregationCommands.Create();
         yield return FormulaCommands.Create();
         yield return IngestCommands.Create();
+        yield return StudyCommands.Create();
         foreach (var command in EncryptionCommands.Create())
         {
             yield return command;
