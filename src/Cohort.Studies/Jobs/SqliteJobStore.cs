@@ -1,3 +1,4 @@
+using Cohort.Studies.Internal;
 using Microsoft.Data.Sqlite;
 
 namespace Cohort.Studies.Jobs;
@@ -9,16 +10,29 @@ namespace Cohort.Studies.Jobs;
 /// </summary>
 public sealed class SqliteJobStore : IJobStore, IDisposable
 {
-    private readonly string _connectionString;
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS cohort_jobs (
+        name TEXT PRIMARY KEY,
+        last_occurrence INTEGER,
+        outcome TEXT,
+        started_at INTEGER,
+        finished_at INTEGER,
+        attempts INTEGER,
+        error TEXT,
+        next_occurrence INTEGER,
+        host TEXT,
+        claimed_occurrence INTEGER,
+        claimed_at INTEGER);
+        """;
+
+    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
 
     /// <summary>Creates a store in the SQLite file at <paramref name="path"/> (created when missing).</summary>
     public SqliteJobStore(string path, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 30 }.ToString();
+        _database = new SqliteDatabase(path, Schema);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -29,7 +43,7 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
     public async ValueTask<IJobClaim?> TryClaimAsync(string jobName, DateTimeOffset occurrence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobName);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Microsoft.Data.Sqlite begins a serializable, non-deferred transaction: BEGIN IMMEDIATE takes the write lock.
@@ -86,13 +100,12 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _schemaGate.Dispose();
-        SqliteConnection.ClearAllPools();
+        _database.Dispose();
     }
 
     private async Task<List<JobState>> QueryStatesAsync(string? jobName, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await using var command = connection.CreateCommand();
@@ -124,54 +137,9 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
 
     private static DateTimeOffset FromMs(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            if (!_schemaReady)
-            {
-                await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = """
-                        PRAGMA journal_mode = WAL;
-                        CREATE TABLE IF NOT EXISTS cohort_jobs (
-                            name TEXT PRIMARY KEY,
-                            last_occurrence INTEGER,
-                            outcome TEXT,
-                            started_at INTEGER,
-                            finished_at INTEGER,
-                            attempts INTEGER,
-                            error TEXT,
-                            next_occurrence INTEGER,
-                            host TEXT,
-                            claimed_occurrence INTEGER,
-                            claimed_at INTEGER);
-                        """;
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    _schemaReady = true;
-                }
-                finally
-                {
-                    _schemaGate.Release();
-                }
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
     private async Task CompleteAsync(string jobName, JobState? state, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await using var command = connection.CreateCommand();

@@ -1,3 +1,4 @@
+using Cohort.Studies.Internal;
 using Microsoft.Data.Sqlite;
 
 namespace Cohort.Studies.Rules;
@@ -5,22 +6,28 @@ namespace Cohort.Studies.Rules;
 /// <summary>Rule firings in a SQLite file (table <c>cohort_rule_firings</c>), queryable by rule, tenant and time.</summary>
 public sealed class SqliteRuleFiringStore : IRuleFiringStore, IDisposable
 {
-    private readonly string _connectionString;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS cohort_rule_firings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, tenant TEXT NOT NULL, fired_at INTEGER NOT NULL,
+        value REAL NOT NULL, status TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
+        samples INTEGER NOT NULL, error TEXT);
+        CREATE INDEX IF NOT EXISTS cohort_rule_firings_by_time ON cohort_rule_firings (fired_at);
+        """;
+
+    private readonly SqliteDatabase _database;
 
     /// <summary>Creates a store in the SQLite file at <paramref name="path"/> (created when missing).</summary>
     public SqliteRuleFiringStore(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 30 }.ToString();
+        _database = new SqliteDatabase(path, Schema);
     }
 
     /// <inheritdoc />
     public async ValueTask RecordAsync(RuleFiring firing, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(firing);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await using var command = connection.CreateCommand();
@@ -44,7 +51,7 @@ public sealed class SqliteRuleFiringStore : IRuleFiringStore, IDisposable
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<RuleFiring>> QueryAsync(DateTimeOffset since, string? rule = null, string? tenant = null, CancellationToken cancellationToken = default)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await using var command = connection.CreateCommand();
@@ -77,45 +84,6 @@ public sealed class SqliteRuleFiringStore : IRuleFiringStore, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _schemaGate.Dispose();
-        SqliteConnection.ClearAllPools();
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            if (!_schemaReady)
-            {
-                await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = """
-                        PRAGMA journal_mode = WAL;
-                        CREATE TABLE IF NOT EXISTS cohort_rule_firings (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, tenant TEXT NOT NULL, fired_at INTEGER NOT NULL,
-                            value REAL NOT NULL, status TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
-                            samples INTEGER NOT NULL, error TEXT);
-                        CREATE INDEX IF NOT EXISTS cohort_rule_firings_by_time ON cohort_rule_firings (fired_at);
-                        """;
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    _schemaReady = true;
-                }
-                finally
-                {
-                    _schemaGate.Release();
-                }
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        _database.Dispose();
     }
 }
