@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Cohort.Core;
+using Cohort.Devices.Edge.Diagnostics;
+using Cohort.Ingestion;
+using Cohort.Ingestion.Mqtt;
+using Microsoft.Extensions.Logging;
+
+namespace Cohort.Devices.Edge.Forwarding;
+
+/// <summary>
+/// Reads the durable log in order and publishes it: each window of records (what is stored, up to
+/// <see cref="WindowRecords"/>) is grouped by topic in order of first appearance, each group becomes one line
+/// protocol message (its readings in log order, up to <see cref="EdgeAgentOptions.MaxReadingsPerMessage"/>), and the
+/// groups are published one after another, each retried with backoff until the broker acknowledges it. The log's
+/// checkpoint advances only after every group of the window was acknowledged. So readings of a device reach the
+/// broker in the order they were read, nothing is skipped, and a reading is published twice only when its window
+/// was interrupted by a restart (or a PUBACK was lost with the connection): at-least-once.
+/// </summary>
+internal sealed class Forwarder
+{
+    public const string ContentType = "text/plain; charset=utf-8";
+    public const int WindowRecords = 10_000;
+
+    private readonly DurableLogReader _reader;
+    private readonly IMqttMessagePublisher _publisher;
+    private readonly MqttTopicTemplate _topic;
+    private readonly string _house;
+    private readonly EdgeAgentOptions _options;
+    private readonly EdgeMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly bool _perReadingTopic;
+
+    public Forwarder(DurableLogReader reader, IMqttMessagePublisher publisher, MqttTopicTemplate topic, string house, EdgeAgentOptions options, EdgeMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _reader = reader;
+        _publisher = publisher;
+        _topic = topic;
+        _house = house;
+        _options = options;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _perReadingTopic = topic.Variables.Contains(MqttTopicTemplate.WellKnownVariables.Timestamp);
+    }
+
+    /// <summary>Gets the readings the broker has acknowledged since start.</summary>
+    public long Published => Interlocked.Read(ref _publishedCount);
+
+    private long _publishedCount;
+
+    /// <summary>
+    /// Publishes until <paramref name="stopping"/> fires, or, once <paramref name="draining"/> fires, until the window
+    /// in hand is published and committed (a graceful stop then leaves no published-but-uncommitted readings). A
+    /// window whose publishing fails while draining is left to the next start.
+    /// </summary>
+    public async Task RunAsync(CancellationToken draining, CancellationToken stopping)
+    {
+        var groups = new List<Group>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(draining, stopping);
+        try
+        {
+            while (!either.IsCancellationRequested)
+            {
+                groups.Clear();
+                index.Clear();
+                if (ReadWindow(groups, index) == 0)
+                {
+                    if (!await _reader.WaitToReadAsync(either.Token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                foreach (var group in groups)
+                {
+                    await PublishAsync(group, either.Token, stopping).ConfigureAwait(false);
+                }
+
+                _reader.Commit();
+            }
+        }
+        catch (OperationCanceledException) when (either.IsCancellationRequested)
+        {
+            // Stopping: what was not committed is published again at the next start.
+        }
+    }
+
+    private int ReadWindow(List<Group> groups, Dictionary<string, int> index)
+    {
+        var count = 0;
+        while (count < WindowRecords && _reader.TryRead(out var record))
+        {
+            var (device, timestamp, line) = ReadingRecord.Decode(record);
+            var topic = TopicOf(device, timestamp);
+            if (!index.TryGetValue(topic, out var at) || groups[at].Readings >= _options.MaxReadingsPerMessage)
+            {
+                at = groups.Count;
+                index[topic] = at;
+                groups.Add(new Group(topic));
+            }
+
+            groups[at].Add(line.Span);
+            count++;
+        }
+
+        return count;
+    }
+
+    private string TopicOf(string device, long timestamp)
+    {
+        _values[MqttTopicTemplate.WellKnownVariables.Tenant] = _house;
+        _values[MqttTopicTemplate.WellKnownVariables.Device] = device;
+        _values["device_id"] = device;
+        if (_perReadingTopic)
+        {
+            _values[MqttTopicTemplate.WellKnownVariables.Timestamp] = (timestamp / 1_000_000).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return _topic.Format(_values);
+    }
+
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every publish failure is logged, counted and retried: the readings stay in the log until the broker has them.")]
+    private async Task PublishAsync(Group group, CancellationToken giveUp, CancellationToken stopping)
+    {
+        var attempt = 0;
+        while (true)
+        {
+            try
+            {
+                await _publisher.PublishAsync(group.Topic, group.Payload.WrittenMemory, ContentType, stopping).ConfigureAwait(false);
+                _metrics.Published(group.Readings);
+                Interlocked.Add(ref _publishedCount, group.Readings);
+                if (attempt > 0)
+                {
+                    EdgeLog.PublishRecovered(_logger, attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                giveUp.ThrowIfCancellationRequested();
+                attempt++;
+                var transient = ex is not CohortException { IsTransient: false };
+                _metrics.PublishFailed(transient);
+                var delay = Backoff(attempt);
+                if (transient)
+                {
+                    EdgeLog.PublishFailed(_logger, ex, group.Readings, group.Topic, attempt, delay);
+                }
+                else
+                {
+                    EdgeLog.PublishRefused(_logger, ex, group.Readings, group.Topic, attempt, delay);
+                }
+
+                await Task.Delay(delay, _time, giveUp).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var min = _options.RetryMinDelay;
+        var max = _options.RetryMaxDelay;
+        var exponential = min * Math.Pow(2, Math.Min(attempt - 1, 20));
+        var capped = exponential > max ? max : exponential;
+#pragma warning disable CA5394 // Jitter spreads retries in time; it needs no cryptographic randomness.
+        return capped * (0.5 + (Random.Shared.NextDouble() / 2));
+#pragma warning restore CA5394
+    }
+
+    /// <summary>One MQTT message in the making: a topic and its line protocol lines.</summary>
+    private sealed class Group(string topic)
+    {
+        public string Topic { get; } = topic;
+
+        public ArrayBufferWriter<byte> Payload { get; } = new(256);
+
+        public int Readings { get; private set; }
+
+        public void Add(ReadOnlySpan<byte> line)
+        {
+            Payload.Write(line);
+            Readings++;
+        }
+    }
+}
