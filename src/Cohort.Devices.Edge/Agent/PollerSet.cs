@@ -14,15 +14,16 @@ internal sealed class PollerSet(DeviceDriverRegistry drivers, IReadingSink sink,
 {
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private IReadOnlyList<DeviceHealth> _final = [];
 
-    /// <summary>Gets the health of every running device, by name.</summary>
+    /// <summary>Gets the health of every running device (after <see cref="DisposeAsync"/>: as they were when they stopped).</summary>
     public IReadOnlyList<DeviceHealth> Health
     {
         get
         {
             lock (_lock)
             {
-                return [.. _running.Values.SelectMany(static r => r.Poller.Health)];
+                return _running.Count == 0 ? _final : [.. _running.Values.SelectMany(static r => r.Poller.Health)];
             }
         }
     }
@@ -99,6 +100,10 @@ internal sealed class PollerSet(DeviceDriverRegistry drivers, IReadingSink sink,
         }
 
         await StopAsync(all).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _final = [.. all.SelectMany(static r => r.Poller.Health)];
+        }
     }
 
     private static async Task StopAsync(List<Running> stopping)

@@ -53,9 +53,9 @@ internal sealed class Forwarder
     private long _publishedCount;
 
     /// <summary>
-    /// Publishes until <paramref name="stopping"/> fires, or, once <paramref name="draining"/> fires, until the window
-    /// in hand is published and committed (a graceful stop then leaves no published-but-uncommitted readings). A
-    /// window whose publishing fails while draining is left to the next start.
+    /// Publishes until <paramref name="stopping"/> fires. Once <paramref name="draining"/> fires it publishes what the
+    /// log holds and returns when it is empty, or as soon as a publish fails (the broker is away): the window in hand
+    /// is then left to the next start.
     /// </summary>
     public async Task RunAsync(CancellationToken draining, CancellationToken stopping)
     {
@@ -64,15 +64,27 @@ internal sealed class Forwarder
         using var either = CancellationTokenSource.CreateLinkedTokenSource(draining, stopping);
         try
         {
-            while (!either.IsCancellationRequested)
+            while (!stopping.IsCancellationRequested)
             {
                 groups.Clear();
                 index.Clear();
                 if (ReadWindow(groups, index) == 0)
                 {
-                    if (!await _reader.WaitToReadAsync(either.Token).ConfigureAwait(false))
+                    if (draining.IsCancellationRequested)
                     {
                         return;
+                    }
+
+                    try
+                    {
+                        if (!await _reader.WaitToReadAsync(either.Token).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+                    }
+                    catch (OperationCanceledException) when (draining.IsCancellationRequested && !stopping.IsCancellationRequested)
+                    {
+                        // Draining: read what is left, then stop.
                     }
 
                     continue;
@@ -88,7 +100,7 @@ internal sealed class Forwarder
         }
         catch (OperationCanceledException) when (either.IsCancellationRequested)
         {
-            // Stopping: what was not committed is published again at the next start.
+            // Stopping, or draining while the broker is away: what was not committed is published at the next start.
         }
     }
 

@@ -33,7 +33,8 @@ internal sealed class StoreAndForwardSink(DurableLog log, EdgeMetrics metrics, I
 
         try
         {
-            await log.AppendAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            // Not cancellable: a reading that was read is stored even while polling stops (an append takes a flush).
+            await log.AppendAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
             metrics.Buffered();
         }
         catch (BufferFullException)
