@@ -40,4 +40,15 @@ public sealed class MqttConnectionOptions
 
     /// <summary>Gets or sets the longest delay between reconnection attempts. Default 30 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how long the broker keeps this client's session (subscriptions and unacknowledged QoS 1 messages)
+    /// after a disconnect. Default zero: every connection starts clean. A collector that must not lose messages across
+    /// a reconnect sets a stable <see cref="ClientId"/> and a session expiry, so the broker redelivers what it had not
+    /// acknowledged.
+    /// </summary>
+    public TimeSpan SessionExpiry { get; set; }
+
+    /// <summary>Gets or sets the most QoS 1 messages the broker may send before the client acknowledges them (MQTT 5 receive maximum). Default 1,000.</summary>
+    public int ReceiveMaximum { get; set; } = 1_000;
 }
