@@ -18,6 +18,7 @@ public sealed class StoreAndForwardTests
             o.Configuration = Houses.Parse(Houses.Json(15, "meter", "battery", "ev"));
             o.ConfigurationPath = folder.File("devices.json");
             o.Buffer.Directory = folder.File("buffer");
+            o.MaxReadingsPerMessage = 4; // the backlog spans several messages per device: they must keep their order
         });
         await using (services)
         {
@@ -33,6 +34,8 @@ public sealed class StoreAndForwardTests
             AssertEveryReadingOnceInOrder(agent, published);
             Assert.All(publisher.Messages, m => Assert.Equal(Forwarder.ContentType, m.ContentType));
             Assert.All(published, r => Assert.Equal("cohort/h1/" + r.Device, r.Topic));
+            Assert.All(publisher.Messages, m => Assert.InRange(m.Payload.Count(c => c == '\n'), 1, 4));
+            Assert.Contains(publisher.Messages, m => m.Payload.Count(c => c == '\n') > 1);
         }
     }
 
@@ -113,6 +116,32 @@ public sealed class StoreAndForwardTests
                 Assert.True(timestamps.SequenceEqual(timestamps.Order()), "readings of " + device.Key + " are out of order");
                 Assert.Equal(timestamps.Count, timestamps.Distinct().Count());
             }
+        }
+    }
+
+    [Fact]
+    public async Task The_SGMP_topic_layout_gives_each_reading_its_own_message_with_its_time()
+    {
+        using var folder = new TempFolder();
+        var publisher = new FakePublisher();
+        var (services, agent) = Houses.Agent(publisher, new FakeSubscriber(), o =>
+        {
+            o.House = "client7";
+            o.TopicTemplate = "sgmp_read/{tenant}/{device_id}/{device}/{timestamp}/data";
+            o.Configuration = Houses.Parse(Houses.Json(15, "egauge", "sonnen"));
+            o.ConfigurationPath = folder.File("devices.json");
+            o.Buffer.Directory = folder.File("buffer");
+        });
+        await using (services)
+        {
+            await agent.StartAsync(CancellationToken.None);
+            await Houses.WaitUntilAsync(() => publisher.Messages.Count >= 10, "readings are published");
+            await agent.StopAsync(CancellationToken.None);
+            var messages = publisher.Messages;
+            Assert.All(messages, m => Assert.Single(m.Payload.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            var published = PublishedReading.Parse(messages.Select(m => (m.Topic, m.Payload)));
+            Assert.All(published, r => Assert.Equal($"sgmp_read/client7/{r.Device}/{r.Device}/{r.Timestamp / 1_000_000}/data", r.Topic));
+            AssertEveryReadingOnceInOrder(agent, published);
         }
     }
 

@@ -8,11 +8,11 @@ internal static partial class EdgeLog
     [LoggerMessage(1, LogLevel.Information, "Edge agent for house {House} started: {DeviceCount} devices, publishing to {Topic}, {BacklogBytes} bytes waiting in the buffer")]
     public static partial void Started(ILogger logger, string house, int deviceCount, string topic, long backlogBytes);
 
-    [LoggerMessage(2, LogLevel.Warning, "Publishing {Readings} readings to {Topic} failed (attempt {Attempt}); retrying in {Delay}")]
-    public static partial void PublishFailed(ILogger logger, Exception exception, int readings, string topic, int attempt, TimeSpan delay);
+    [LoggerMessage(2, LogLevel.Warning, "Publishing {Messages} messages ({Readings} readings; the first to {Topic}) failed (attempt {Attempt}); retrying in {Delay}")]
+    public static partial void PublishFailed(ILogger logger, Exception exception, int messages, int readings, string topic, int attempt, TimeSpan delay);
 
-    [LoggerMessage(3, LogLevel.Error, "The broker refused {Readings} readings on {Topic} (attempt {Attempt}); they stay buffered and are retried in {Delay}")]
-    public static partial void PublishRefused(ILogger logger, Exception exception, int readings, string topic, int attempt, TimeSpan delay);
+    [LoggerMessage(3, LogLevel.Error, "The broker refused {Messages} messages ({Readings} readings; the first to {Topic}) (attempt {Attempt}); they stay buffered and are retried in {Delay}")]
+    public static partial void PublishRefused(ILogger logger, Exception exception, int messages, int readings, string topic, int attempt, TimeSpan delay);
 
     [LoggerMessage(4, LogLevel.Information, "Publishing again after {Attempts} failed attempts")]
     public static partial void PublishRecovered(ILogger logger, int attempts);

@@ -12,9 +12,12 @@ namespace Cohort.Devices.Edge.Forwarding;
 /// <summary>
 /// Reads the durable log in order and publishes it: each window of records (what is stored, up to
 /// <see cref="WindowRecords"/>) is grouped by topic in order of first appearance, each group becomes one line
-/// protocol message (its readings in log order, up to <see cref="EdgeAgentOptions.MaxReadingsPerMessage"/>), and the
-/// groups are published one after another, each retried with backoff until the broker acknowledges it. The log's
-/// checkpoint advances only after every group of the window was acknowledged. So readings of a device reach the
+/// protocol message (its readings in log order, up to <see cref="EdgeAgentOptions.MaxReadingsPerMessage"/>). A
+/// topic's first group is in layer 0, its next (when it overflowed) in layer 1, and so on: the groups of one layer
+/// have distinct topics and are published concurrently (up to <see cref="MaxInFlight"/> awaiting their PUBACK), the
+/// layers one after another, so a topic's messages never overtake each other. Failed groups are retried with backoff
+/// until the broker acknowledges them; acknowledged ones are not sent again. The log's checkpoint advances only after
+/// every group of the window was acknowledged. So readings of a device reach the
 /// broker in the order they were read, nothing is skipped, and a reading is published twice only when its window
 /// was interrupted by a restart (or a PUBACK was lost with the connection): at-least-once.
 /// </summary>
@@ -22,6 +25,7 @@ internal sealed class Forwarder
 {
     public const string ContentType = "text/plain; charset=utf-8";
     public const int WindowRecords = 10_000;
+    public const int MaxInFlight = 64;
 
     private readonly DurableLogReader _reader;
     private readonly IMqttMessagePublisher _publisher;
@@ -90,10 +94,7 @@ internal sealed class Forwarder
                     continue;
                 }
 
-                foreach (var group in groups)
-                {
-                    await PublishAsync(group, either.Token, stopping).ConfigureAwait(false);
-                }
+                await PublishWindowAsync(groups, either.Token, stopping).ConfigureAwait(false);
 
                 _reader.Commit();
             }
@@ -111,11 +112,14 @@ internal sealed class Forwarder
         {
             var (device, timestamp, line) = ReadingRecord.Decode(record);
             var topic = TopicOf(device, timestamp);
-            if (!index.TryGetValue(topic, out var at) || groups[at].Readings >= _options.MaxReadingsPerMessage)
+            var known = index.TryGetValue(topic, out var at);
+            if (!known || groups[at].Readings >= _options.MaxReadingsPerMessage)
             {
+                // A topic's next message goes one layer later, so that it is published after the full one.
+                var layer = known ? groups[at].Layer + 1 : 0;
                 at = groups.Count;
                 index[topic] = at;
-                groups.Add(new Group(topic));
+                groups.Add(new Group(topic, layer));
             }
 
             groups[at].Add(line.Span);
@@ -138,43 +142,80 @@ internal sealed class Forwarder
         return _topic.Format(_values);
     }
 
-    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every publish failure is logged, counted and retried: the readings stay in the log until the broker has them.")]
-    private async Task PublishAsync(Group group, CancellationToken giveUp, CancellationToken stopping)
+    private async Task PublishWindowAsync(List<Group> groups, CancellationToken giveUp, CancellationToken stopping)
     {
-        var attempt = 0;
-        while (true)
+        var layers = groups.Max(static g => g.Layer);
+        for (var layer = 0; layer <= layers; layer++)
         {
-            try
+            var current = layer;
+            var pending = groups.Where(g => g.Layer == current).ToList();
+            var attempt = 0;
+            while (true)
             {
-                await _publisher.PublishAsync(group.Topic, group.Payload.WrittenMemory, ContentType, stopping).ConfigureAwait(false);
-                _metrics.Published(group.Readings);
-                Interlocked.Add(ref _publishedCount, group.Readings);
-                if (attempt > 0)
+                var failures = await PublishConcurrentlyAsync(pending, stopping).ConfigureAwait(false);
+                if (failures.Count == 0)
                 {
-                    EdgeLog.PublishRecovered(_logger, attempt);
+                    if (attempt > 0)
+                    {
+                        EdgeLog.PublishRecovered(_logger, attempt);
+                    }
+
+                    break;
                 }
 
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
-            {
                 giveUp.ThrowIfCancellationRequested();
                 attempt++;
-                var transient = ex is not CohortException { IsTransient: false };
-                _metrics.PublishFailed(transient);
                 var delay = Backoff(attempt);
-                if (transient)
+                var (first, error) = failures[0];
+                var readings = failures.Sum(static f => f.Group.Readings);
+                if (error is CohortException { IsTransient: false })
                 {
-                    EdgeLog.PublishFailed(_logger, ex, group.Readings, group.Topic, attempt, delay);
+                    EdgeLog.PublishRefused(_logger, error, failures.Count, readings, first.Topic, attempt, delay);
                 }
                 else
                 {
-                    EdgeLog.PublishRefused(_logger, ex, group.Readings, group.Topic, attempt, delay);
+                    EdgeLog.PublishFailed(_logger, error, failures.Count, readings, first.Topic, attempt, delay);
                 }
 
                 await Task.Delay(delay, _time, giveUp).ConfigureAwait(false);
+                var failed = failures.Select(static f => f.Group).ToHashSet();
+                pending = [.. pending.Where(failed.Contains)];
             }
         }
+    }
+
+    /// <summary>Publishes groups of distinct topics concurrently; returns the failed ones (in window order) with their errors.</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every publish failure is logged, counted and retried: the readings stay in the log until the broker has them.")]
+    private async Task<List<(Group Group, Exception Error)>> PublishConcurrentlyAsync(List<Group> pending, CancellationToken stopping)
+    {
+        var errors = new Exception?[pending.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxInFlight, CancellationToken = stopping };
+        await Parallel.ForEachAsync(Enumerable.Range(0, pending.Count), options, async (i, cancellationToken) =>
+        {
+            var group = pending[i];
+            try
+            {
+                await _publisher.PublishAsync(group.Topic, group.Payload.WrittenMemory, ContentType, cancellationToken).ConfigureAwait(false);
+                _metrics.Published(group.Readings);
+                Interlocked.Add(ref _publishedCount, group.Readings);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _metrics.PublishFailed(ex is not CohortException { IsTransient: false });
+                errors[i] = ex;
+            }
+        }).ConfigureAwait(false);
+
+        List<(Group, Exception)> failures = [];
+        for (var i = 0; i < pending.Count; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                failures.Add((pending[i], error));
+            }
+        }
+
+        return failures;
     }
 
     private TimeSpan Backoff(int attempt)
@@ -189,9 +230,11 @@ internal sealed class Forwarder
     }
 
     /// <summary>One MQTT message in the making: a topic and its line protocol lines.</summary>
-    private sealed class Group(string topic)
+    private sealed class Group(string topic, int layer)
     {
         public string Topic { get; } = topic;
+
+        public int Layer { get; } = layer;
 
         public ArrayBufferWriter<byte> Payload { get; } = new(256);
 
