@@ -97,7 +97,10 @@ public class EdgeAgentBenchmarks
 
         _connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _broker.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        Directory.Delete(_folder, recursive: true);
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = DeviceCount)]

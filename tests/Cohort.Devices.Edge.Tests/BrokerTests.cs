@@ -68,7 +68,7 @@ public sealed class BrokerTests(MosquittoFixture broker, ITestOutputHelper outpu
 
         // Hold the agent back until the test's subscriber is subscribed again (a restarted Mosquitto without
         // persistence has forgotten every subscription), then let it publish its backlog.
-        gate.Close();
+        await gate.CloseAsync();
         await server.StartAsync();
         await listener.WaitUntilSubscribedAsync();
         gate.Open();
@@ -121,10 +121,16 @@ public sealed class BrokerTests(MosquittoFixture broker, ITestOutputHelper outpu
     {
         private volatile bool _closed;
         private int _failures;
+        private int _inFlight;
 
         public int Failures => Volatile.Read(ref _failures);
 
-        public void Close() => _closed = true;
+        /// <summary>Closes the gate and waits until no publish that passed it is still waiting on the real client.</summary>
+        public async Task CloseAsync()
+        {
+            _closed = true;
+            await Houses.WaitUntilAsync(() => Volatile.Read(ref _inFlight) == 0, "the publishes in flight end");
+        }
 
         public void Open() => _closed = false;
 
@@ -136,8 +142,11 @@ public sealed class BrokerTests(MosquittoFixture broker, ITestOutputHelper outpu
 
             public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, string contentType, CancellationToken cancellationToken = default)
             {
+                // Count first, then look at the gate: CloseAsync sets the gate, then waits for the count to drop.
+                Interlocked.Increment(ref gate._inFlight);
                 if (gate._closed)
                 {
+                    Interlocked.Decrement(ref gate._inFlight);
                     await Task.Delay(10, cancellationToken);
                     throw new MqttDeliveryException("Held back by the test until its subscriber is back.", isTransient: true);
                 }
@@ -150,6 +159,10 @@ public sealed class BrokerTests(MosquittoFixture broker, ITestOutputHelper outpu
                 {
                     Interlocked.Increment(ref gate._failures);
                     throw;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref gate._inFlight);
                 }
             }
         }

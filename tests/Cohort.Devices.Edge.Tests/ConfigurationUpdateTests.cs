@@ -119,6 +119,25 @@ public sealed class ConfigurationUpdateTests
         }
     }
 
+    [Fact]
+    public async Task A_bad_configuration_file_fails_the_start_naming_the_property()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File("devices.json"), """{ "house": "h1", "devices": [ { "name": "meter", "type": "simulated", "timeoutMs": 0, "simulation": { "model": "load" } } ] }""");
+        var (services, agent) = Houses.Agent(new FakePublisher(), new FakeSubscriber(), o =>
+        {
+            o.ConfigurationPath = folder.File("devices.json");
+            o.Buffer.Directory = folder.File("buffer");
+        });
+        await using (services)
+        {
+            var error = await Assert.ThrowsAsync<Cohort.Devices.Configuration.DeviceConfigurationException>(() => agent.StartAsync(CancellationToken.None));
+            Assert.Contains(error.Problems, p => p.Path == "$.devices[0].timeoutMs");
+            await agent.StopAsync(CancellationToken.None); // nothing to stop
+            Assert.False(Directory.Exists(folder.File("buffer")));
+        }
+    }
+
     private static (Microsoft.Extensions.DependencyInjection.ServiceProvider, EdgeAgent) Agent(TempFolder folder, FakePublisher publisher, FakeSubscriber subscriber) =>
         Houses.Agent(publisher, subscriber, o =>
         {

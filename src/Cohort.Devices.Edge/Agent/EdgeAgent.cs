@@ -97,21 +97,34 @@ internal sealed class EdgeAgent : IHostedService, IAsyncDisposable
             throw new InvalidOperationException("The edge agent has already been started.");
         }
 
-        var (configuration, json) = await LoadConfigurationAsync(cancellationToken).ConfigureAwait(false);
-        var house = _options.House ?? configuration.House;
-        if (string.IsNullOrEmpty(house) || house.AsSpan().IndexOfAny("/+#") >= 0)
+        HouseConfiguration configuration;
+        string json;
+        string house;
+        try
         {
-            throw new OptionsValidationException(nameof(EdgeAgentOptions), typeof(EdgeAgentOptions), [
-                "EdgeAgentOptions.House is required (or the configuration's \"house\") and must be one topic level, without '/', '+' or '#'."]);
+            (configuration, json) = await LoadConfigurationAsync(cancellationToken).ConfigureAwait(false);
+            house = _options.House ?? configuration.House ?? string.Empty;
+            if (house.Length == 0 || house.AsSpan().IndexOfAny("/+#") >= 0)
+            {
+                throw new OptionsValidationException(nameof(EdgeAgentOptions), typeof(EdgeAgentOptions), [
+                    "EdgeAgentOptions.House is required (or the configuration's \"house\") and must be one topic level, without '/', '+' or '#'."]);
+            }
+
+            var tenant = new Dictionary<string, string>(StringComparer.Ordinal) { [MqttTopicTemplate.WellKnownVariables.Tenant] = house };
+            _configTopic = _options.ConfigTopic is { } config ? MqttTopicTemplate.Parse(config).Format(tenant) : null;
+            _statusTopic = _options.StatusTopic is { } status ? MqttTopicTemplate.Parse(status).Format(tenant) : null;
+            _log = DurableLog.Open(_options.Buffer, _time, _loggerFactory.CreateLogger<DurableLog>(), _meterFactory);
+            _reader = _log.OpenReader(ReaderName);
+        }
+        catch
+        {
+            // Nothing runs yet: a later StopAsync has nothing to stop.
+            _log?.Dispose();
+            Volatile.Write(ref _state, 2);
+            throw;
         }
 
         House = house;
-        var tenant = new Dictionary<string, string>(StringComparer.Ordinal) { [MqttTopicTemplate.WellKnownVariables.Tenant] = house };
-        _configTopic = _options.ConfigTopic is { } config ? MqttTopicTemplate.Parse(config).Format(tenant) : null;
-        _statusTopic = _options.StatusTopic is { } status ? MqttTopicTemplate.Parse(status).Format(tenant) : null;
-
-        _log = DurableLog.Open(_options.Buffer, _time, _loggerFactory.CreateLogger<DurableLog>(), _meterFactory);
-        _reader = _log.OpenReader(ReaderName);
         var reader = _reader;
         _metrics = new EdgeMetrics(_meterFactory, () => reader.PendingBytes);
         var topic = MqttTopicTemplate.Parse(_options.TopicTemplate);

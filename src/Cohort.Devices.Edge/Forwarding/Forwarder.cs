@@ -26,6 +26,7 @@ internal sealed class Forwarder
     public const string ContentType = "text/plain; charset=utf-8";
     public const int WindowRecords = 10_000;
     public const int MaxInFlight = 64;
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly DurableLogReader _reader;
     private readonly IMqttMessagePublisher _publisher;
@@ -59,44 +60,62 @@ internal sealed class Forwarder
     /// <summary>
     /// Publishes until <paramref name="stopping"/> fires. Once <paramref name="draining"/> fires it publishes what the
     /// log holds and returns when it is empty, or as soon as a publish fails (the broker is away): the window in hand
-    /// is then left to the next start.
+    /// is then left to the next start. The checkpoint (a small file replaced with an fsync) is written at most every
+    /// <see cref="CheckpointInterval"/> while readings flow, when the log runs dry after that interval, and at a
+    /// graceful stop; so a crash republishes at most about one interval of readings.
     /// </summary>
     public async Task RunAsync(CancellationToken draining, CancellationToken stopping)
     {
         var groups = new List<Group>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(draining, stopping);
+        var lastCommit = _time.GetTimestamp();
+        var uncommitted = false;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 groups.Clear();
                 index.Clear();
-                if (ReadWindow(groups, index) == 0)
+                if (ReadWindow(groups, index) > 0)
                 {
-                    if (draining.IsCancellationRequested)
+                    await PublishWindowAsync(groups, either.Token, stopping).ConfigureAwait(false);
+                    uncommitted = true;
+                    if (_time.GetElapsedTime(lastCommit) >= CheckpointInterval)
                     {
-                        return;
-                    }
-
-                    try
-                    {
-                        if (!await _reader.WaitToReadAsync(either.Token).ConfigureAwait(false))
-                        {
-                            return;
-                        }
-                    }
-                    catch (OperationCanceledException) when (draining.IsCancellationRequested && !stopping.IsCancellationRequested)
-                    {
-                        // Draining: read what is left, then stop.
+                        _reader.Commit();
+                        (uncommitted, lastCommit) = (false, _time.GetTimestamp());
                     }
 
                     continue;
                 }
 
-                await PublishWindowAsync(groups, either.Token, stopping).ConfigureAwait(false);
+                var due = CheckpointInterval - _time.GetElapsedTime(lastCommit);
+                if (uncommitted && (draining.IsCancellationRequested || due <= TimeSpan.Zero))
+                {
+                    _reader.Commit();
+                    (uncommitted, lastCommit) = (false, _time.GetTimestamp());
+                }
 
-                _reader.Commit();
+                if (draining.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                // Wait for new readings, or until the checkpoint of what was published is due.
+                using var checkpointDue = new CancellationTokenSource(uncommitted ? due : Timeout.InfiniteTimeSpan, _time);
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(either.Token, checkpointDue.Token);
+                try
+                {
+                    if (!await _reader.WaitToReadAsync(wake.Token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+                {
+                    // The checkpoint is due, or draining: look again.
+                }
             }
         }
         catch (OperationCanceledException) when (either.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Cohort.Ingestion.Buffering;
@@ -42,12 +43,13 @@ public sealed class DurableLog : IDisposable
     private readonly StandaloneMeterFactory? _ownedMeters;
     private readonly ITimer? _fsyncTimer;
     private readonly Lock _appendLock = new();
-    private readonly SemaphoreSlim _commitGate = new(1, 1);
+    private readonly Channel<bool> _flushSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Task _flusher;
     private readonly ByteWriter _frame = new();
     private readonly List<DurableLogReader> _readers = [];
-    private long _appended;
-    private long _committed;
+    private TaskCompletionSource _group = NewGroup();
     private bool _full;
+    private bool _disposed;
 
     private DurableLog(DurableLogOptions options, TimeProvider timeProvider, ILogger logger, IMeterFactory? meterFactory)
     {
@@ -64,6 +66,8 @@ public sealed class DurableLog : IDisposable
         {
             _fsyncTimer = timeProvider.CreateTimer(static state => ((WriteAheadLog)state!).FlushToDisk(), _log, options.FsyncInterval, options.FsyncInterval);
         }
+
+        _flusher = Task.Run(FlushLoopAsync, CancellationToken.None);
     }
 
     /// <summary>Gets the bytes the log holds on disk (records not yet deleted, whether read or not).</summary>
@@ -95,7 +99,8 @@ public sealed class DurableLog : IDisposable
 
     /// <summary>
     /// Appends one record and returns once it is durable under the <see cref="DurableLogOptions.FsyncPolicy"/> and
-    /// visible to readers. Concurrent appends are committed together (one flush for the group). Records are read
+    /// visible to readers. Appends are committed in groups by one flusher (one flush for every record appended while
+    /// the previous flush ran), so concurrent and back-to-back appends share the cost of the fsync. Records are read
     /// back in append order.
     /// </summary>
     /// <param name="record">The record (1 byte to 256 MiB).</param>
@@ -109,9 +114,10 @@ public sealed class DurableLog : IDisposable
             throw new ArgumentOutOfRangeException(nameof(record), record.Length, "A record must hold 1 byte to 256 MiB.");
         }
 
-        long sequence;
+        Task committed;
         lock (_appendLock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var total = _log.TotalBytes;
             if (total + record.Length + WriteAheadLog.FrameHeaderSize > _options.MaxBytes)
             {
@@ -130,30 +136,11 @@ public sealed class DurableLog : IDisposable
             _frame.WriteBytes(record.Span);
             WriteAheadLog.Frame(_frame, 0);
             _log.Append(_frame.WrittenSpan);
-            sequence = ++_appended;
+            committed = _group.Task;
         }
 
-        await _commitGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Group commit: whoever holds the gate commits everything appended so far; later holders whose record is
-            // already committed return at once.
-            if (Volatile.Read(ref _committed) < sequence)
-            {
-                long target;
-                lock (_appendLock)
-                {
-                    target = _appended;
-                }
-
-                _log.Commit(toDisk: _options.FsyncPolicy == FsyncPolicy.EveryBatch);
-                Volatile.Write(ref _committed, target);
-            }
-        }
-        finally
-        {
-            _commitGate.Release();
-        }
+        _flushSignal.Writer.TryWrite(true);
+        await committed.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -190,10 +177,65 @@ public sealed class DurableLog : IDisposable
     /// <summary>Flushes and closes the log; open readers stop reading.</summary>
     public void Dispose()
     {
+        lock (_appendLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _flushSignal.Writer.TryComplete();
+        _flusher.GetAwaiter().GetResult();
         _fsyncTimer?.Dispose();
         _log.Dispose();
-        _commitGate.Dispose();
         _ownedMeters?.Dispose();
+    }
+
+    private static TaskCompletionSource NewGroup() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Commits the records appended since the last commit, and completes their appends (or fails them with the commit's error).</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A failed flush is handed to every append waiting on it, not swallowed.")]
+    private async Task FlushLoopAsync()
+    {
+        var reader = _flushSignal.Reader;
+        var toDisk = _options.FsyncPolicy == FsyncPolicy.EveryBatch;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            reader.TryRead(out _);
+            TaskCompletionSource group;
+            lock (_appendLock)
+            {
+                group = _group;
+                _group = NewGroup();
+            }
+
+            try
+            {
+                _log.Commit(toDisk);
+                group.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                group.TrySetException(ex);
+            }
+        }
+
+        // Closing: commit what is left for the appends still waiting.
+        lock (_appendLock)
+        {
+            try
+            {
+                _log.Commit(toDisk);
+                _group.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                _group.TrySetException(ex);
+            }
+        }
     }
 
     internal bool TryRead(WalCursor cursor, out ReadOnlyMemory<byte> record) => _log.TryRead(cursor, out record);
