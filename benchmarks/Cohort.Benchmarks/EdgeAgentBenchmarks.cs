@@ -21,6 +21,8 @@ namespace Cohort.Benchmarks;
 /// order at QoS 1, the invocation ending when the broker acknowledged all 1,000 readings of the round. Mean is per
 /// reading, so readings per second = 1 s / Mean. The baseline is what a user would write without the agent: the same
 /// poller with a sink that publishes each reading as its own QoS 1 message and awaits the PUBACK (no durable log).
+/// <c>AgentRound</c> publishes to <c>cohort/{tenant}/{device}</c> (one message per device per round);
+/// <c>AgentRoundOneTopic</c> to <c>cohort/{tenant}</c> (the device is the line protocol measurement anyway).
 /// Run: dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter "*EdgeAgent*" --job short --inProcess
 /// </summary>
 [MemoryDiagnoser]
@@ -42,7 +44,12 @@ public class EdgeAgentBenchmarks
     private long _expected;
 
     [GlobalSetup(Target = nameof(AgentRound))]
-    public void SetupAgent()
+    public void SetupAgent() => StartAgent("cohort/{tenant}/{device}");
+
+    [GlobalSetup(Target = nameof(AgentRoundOneTopic))]
+    public void SetupAgentOneTopic() => StartAgent("cohort/{tenant}");
+
+    private void StartAgent(string topicTemplate)
     {
         StartBroker();
         var services = new ServiceCollection();
@@ -57,6 +64,7 @@ public class EdgeAgentBenchmarks
             o.Buffer.Directory = Path.Combine(_folder, "buffer");
             o.ConfigTopic = null;
             o.Jitter = 0;
+            o.TopicTemplate = topicTemplate;
         });
         _services = services.BuildServiceProvider();
         _agent = _services.GetRequiredService<EdgeAgent>();
@@ -118,6 +126,10 @@ public class EdgeAgentBenchmarks
         _time.Advance(TimeSpan.FromSeconds(1));
         return Wait(() => _agent!.Published);
     }
+
+    /// <summary>The same agent with one topic per house: a round's readings travel in a few messages of up to 500 lines.</summary>
+    [Benchmark(OperationsPerInvoke = DeviceCount)]
+    public long AgentRoundOneTopic() => AgentRound();
 
     private static DeviceConfiguration[] Devices() => [.. Enumerable.Range(0, DeviceCount).Select(i => new DeviceConfiguration
     {
