@@ -21,8 +21,7 @@ namespace Cohort.Benchmarks;
 /// order at QoS 1, the invocation ending when the broker acknowledged all 1,000 readings of the round. Mean is per
 /// reading, so readings per second = 1 s / Mean. The baseline is what a user would write without the agent: the same
 /// poller with a sink that publishes each reading as its own QoS 1 message and awaits the PUBACK (no durable log).
-/// <c>AgentRound</c> publishes to <c>cohort/{tenant}/{device}</c> (one message per device per round);
-/// <c>AgentRoundOneTopic</c> to <c>cohort/{tenant}</c> (the device is the line protocol measurement anyway).
+/// <c>AgentRound</c> publishes to <c>cohort/{tenant}/{device}</c> (one message per device per round).
 /// Run: dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter "*EdgeAgent*" --job short --inProcess
 /// </summary>
 [MemoryDiagnoser]
@@ -45,9 +44,6 @@ public class EdgeAgentBenchmarks
 
     [GlobalSetup(Target = nameof(AgentRound))]
     public void SetupAgent() => StartAgent("cohort/{tenant}/{device}");
-
-    [GlobalSetup(Target = nameof(AgentRoundOneTopic))]
-    public void SetupAgentOneTopic() => StartAgent("cohort/{tenant}");
 
     private void StartAgent(string topicTemplate)
     {
@@ -126,10 +122,6 @@ public class EdgeAgentBenchmarks
         _time.Advance(TimeSpan.FromSeconds(1));
         return Wait(() => _agent!.Published);
     }
-
-    /// <summary>The same agent with one topic per house: a round's readings travel in a few messages of up to 500 lines.</summary>
-    [Benchmark(OperationsPerInvoke = DeviceCount)]
-    public long AgentRoundOneTopic() => AgentRound();
 
     private static DeviceConfiguration[] Devices() => [.. Enumerable.Range(0, DeviceCount).Select(i => new DeviceConfiguration
     {

@@ -85,7 +85,7 @@ internal sealed class EdgeAgent : IHostedService, IAsyncDisposable
     public long Published => _forwarder?.Published ?? 0;
 
     /// <summary>Gets the bytes stored and not yet acknowledged by the broker.</summary>
-    public long BacklogBytes => _reader?.PendingBytes ?? 0;
+    public long BacklogBytes => (_reader?.PendingBytes ?? 0) + (_forwarder?.InHandBytes ?? 0);
 
     /// <summary>Gets the configuration topic's subscription task (for tests: it completes once subscribed).</summary>
     public Task Subscribed => _subscribeTask ?? Task.CompletedTask;
@@ -125,8 +125,7 @@ internal sealed class EdgeAgent : IHostedService, IAsyncDisposable
         }
 
         House = house;
-        var reader = _reader;
-        _metrics = new EdgeMetrics(_meterFactory, () => reader.PendingBytes);
+        _metrics = new EdgeMetrics(_meterFactory, () => BacklogBytes);
         var topic = MqttTopicTemplate.Parse(_options.TopicTemplate);
         _forwarder = new Forwarder(_reader, _publisher, topic, house, _options, _metrics, _time, _logger);
         _forwarderTask = Task.Run(() => _forwarder.RunAsync(_draining.Token, _stopping.Token), CancellationToken.None);

@@ -56,6 +56,10 @@ internal sealed class Forwarder
     public long Published => Interlocked.Read(ref _publishedCount);
 
     private long _publishedCount;
+    private long _inHandBytes;
+
+    /// <summary>Gets the bytes of the window being published (read from the log, not yet acknowledged in full).</summary>
+    public long InHandBytes => Interlocked.Read(ref _inHandBytes);
 
     /// <summary>
     /// Publishes until <paramref name="stopping"/> fires. Once <paramref name="draining"/> fires it publishes what the
@@ -80,6 +84,7 @@ internal sealed class Forwarder
                 if (ReadWindow(groups, index) > 0)
                 {
                     await PublishWindowAsync(groups, either.Token, stopping).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _inHandBytes, 0);
                     uncommitted = true;
                     if (_time.GetElapsedTime(lastCommit) >= CheckpointInterval)
                     {
@@ -143,6 +148,7 @@ internal sealed class Forwarder
 
             groups[at].Add(line.Span);
             count++;
+            Interlocked.Add(ref _inHandBytes, record.Length + 8);
         }
 
         return count;

@@ -277,6 +277,7 @@ public sealed class DurableLogReader : IDisposable
     private readonly ChannelReader<bool> _signal;
     private readonly Lock _checkpointLock = new();
     private WalPosition _checkpoint;
+    private WalPosition _read;
 
     internal DurableLogReader(DurableLog owner, string name, WalPosition checkpoint, ChannelReader<bool> signal)
     {
@@ -284,14 +285,27 @@ public sealed class DurableLogReader : IDisposable
         Name = name;
         _checkpoint = checkpoint;
         _cursor = new WalCursor(checkpoint);
+        _read = checkpoint;
         _signal = signal;
     }
 
     /// <summary>Gets the reader's name.</summary>
     public string Name { get; }
 
-    /// <summary>Gets the bytes committed to the log after this reader's checkpoint (its backlog).</summary>
-    public long PendingBytes => _owner.BytesBetween(Checkpoint, _owner.CommittedEnd);
+    /// <summary>Gets the bytes committed to the log after the last record this reader read (its backlog).</summary>
+    public long PendingBytes
+    {
+        get
+        {
+            WalPosition read;
+            lock (_checkpointLock)
+            {
+                read = _read;
+            }
+
+            return _owner.BytesBetween(read, _owner.CommittedEnd);
+        }
+    }
 
     internal WalPosition Checkpoint
     {
@@ -308,7 +322,20 @@ public sealed class DurableLogReader : IDisposable
     /// <param name="record">The record; its memory is valid only until the next call.</param>
     /// <returns><see langword="true"/> when a record was read.</returns>
     /// <exception cref="InvalidDataException">The log is damaged at the reader's position.</exception>
-    public bool TryRead(out ReadOnlyMemory<byte> record) => _owner.TryRead(_cursor, out record);
+    public bool TryRead(out ReadOnlyMemory<byte> record)
+    {
+        if (!_owner.TryRead(_cursor, out record))
+        {
+            return false;
+        }
+
+        lock (_checkpointLock)
+        {
+            _read = _cursor.Position;
+        }
+
+        return true;
+    }
 
     /// <summary>Waits until records may have been committed since the last wait; call <see cref="TryRead"/> until it returns <see langword="false"/> between waits.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
