@@ -177,7 +177,8 @@ clock.Start();
 var progress = new ProgressLine(output, counters, clock, interactive: !Console.IsOutputRedirected);
 while (progress.Elapsed < options.Duration && !lifetime.ApplicationStopping.IsCancellationRequested)
 {
-    var wait = options.Duration - progress.Elapsed;
+    // Whole milliseconds, rounded up: a shorter delay completes at once, and the loop would print the same line again.
+    var wait = TimeSpan.FromMilliseconds(Math.Ceiling((options.Duration - progress.Elapsed).TotalMilliseconds));
     await Task.Delay(wait < progress.Every ? wait : progress.Every, lifetime.ApplicationStopping).ContinueWith(static _ => { }, TaskScheduler.Default);
     progress.Print();
 }
