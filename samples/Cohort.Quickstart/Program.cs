@@ -1,17 +1,17 @@
-// The Cohort quickstart: simulated houses → durable ingestion → SQLite → named analytics, hourly rollups and a
+// The Cohort quickstart: simulated houses → edge agents → embedded MQTT broker → durable ingestion → SQLite → named analytics, hourly rollups and a
 // privacy-thresholded cross-house aggregate, in one process with nothing to install but the .NET SDK.
 //   dotnet run --project samples/Cohort.Quickstart [-- --duration 30 --houses 6 --out ./cohort-quickstart]
 // The composition below is the recipe to copy into your own host; the helpers it calls live beside this file.
+using System.Security.Cryptography;
 using System.Text.Json;
 using Cohort.Aggregation;
 using Cohort.Core;
-using Cohort.Devices.Polling;
 using Cohort.Formulas;
 using Cohort.Ingestion;
+using Cohort.Ingestion.Mqtt;
 using Cohort.Quickstart;
 using Cohort.Quickstart.Collector;
 using Cohort.Quickstart.Progress;
-using Cohort.Quickstart.Readings;
 using Cohort.Quickstart.Report;
 using Cohort.Quickstart.Simulation;
 using Cohort.Storage.Sqlite;
@@ -48,14 +48,26 @@ var dayRange = TimeRange.Between(day, day.AddDays(1));
 output.WriteLine($"Cohort quickstart: {options.Houses} simulated houses (PV, battery, EV charger, household load) for one day.");
 output.WriteLine($"  Simulated time: the houses replay {day:yyyy-MM-dd} 00:00-24:00 UTC on a clock {clock.Speed:N0}x faster than yours,");
 output.WriteLine($"  so the day takes {options.Duration.TotalSeconds:N0} s; each device is read every {interval.TotalMinutes:N0} simulated minutes.");
-output.WriteLine($"  Collector: durable log + SQLite store in {Shown(outDir)}; analytics, hourly rollups and the aggregate run on real time.");
-output.WriteLine();
 
 using var counters = new PipelineCounters();
 
 // ── The collector host: ingestion with its durable log, the SQLite store, formulas, rollups and measures. ──────
+// Every house signs in to the broker with its own credentials and may publish only under cohort/<house>/ (its ACL).
 var collectorBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = outDir });
 collectorBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+var subscription = new SubscriptionSignal();                              // "the MQTT source has subscribed"
+collectorBuilder.Logging.AddProvider(subscription).AddFilter<SubscriptionSignal>(SubscriptionSignal.Category, LogLevel.Information);
+var collectorPassword = NewPassword();
+var housePasswords = Enumerable.Range(1, options.Houses).ToDictionary(SimulatedHouses.Id, _ => NewPassword());
+collectorBuilder.Services.AddCohortEmbeddedBroker(o =>                 // loopback (the default address), a free port
+{
+    o.Port = 0;
+    o.Services["collector"] = collectorPassword;                         // the collector's source: no topic limits
+    foreach (var (house, password) in housePasswords)
+    {
+        o.Devices.Add(new EmbeddedBrokerDevice { Username = house, Password = password, Tenant = house });
+    }
+});
 collectorBuilder.Services.AddCohortSqlite(o => o.DataDirectory = Path.Combine(outDir, "store"));      // one .db per house
 collectorBuilder.Services.AddCohortAggregation(o =>
 {
@@ -74,10 +86,23 @@ collectorBuilder.Services
     })
     .AddDecoder(PayloadDecoders.LineProtocol)
     .AddSink("sqlite", static sp => new RollupInvalidatingPointWriter(   // late points mark their rollup bucket
-        sp.GetRequiredService<SqlitePointStore>(), sp.GetRequiredService<InProcessRollupEngine>()));
+        sp.GetRequiredService<SqlitePointStore>(), sp.GetRequiredService<InProcessRollupEngine>()))
+    .AddMqttSource(o =>                                                    // cohort/<house>/<device>, line protocol
+    {
+        o.Connection.Username = "collector";
+        o.Connection.Password = collectorPassword;
+        o.Topics.Add(new MqttSourceTopic("cohort/{tenant}/{device}"));
+    });
+collectorBuilder.Services.AddOptions<MqttSourceOptions>()              // the port the broker picked (started below)
+    .Configure<EmbeddedMqttBroker>(static (o, broker) => (o.Connection.Host, o.Connection.Port) = (broker.Address, broker.Port));
 collectorBuilder.Services.AddHostedService<RollupRefresher>();
 using var collector = collectorBuilder.Build();
+var broker = collector.Services.GetRequiredService<EmbeddedMqttBroker>();
+await broker.StartAsync();                                                 // picks its port; the host's start finds it running
 await collector.StartAsync();
+output.WriteLine($"  Houses: edge agents, each with a durable buffer, publishing over MQTT to an embedded broker on {broker.Address}:{broker.Port}.");
+output.WriteLine($"  Collector: MQTT source, durable log + SQLite store in {Shown(outDir)}; analytics, hourly rollups and the aggregate run on real time.");
+output.WriteLine();
 
 // Named analytics per house. Those with continuous aggregation make the registry ask the rollup engine for hourly
 // rollups of the device fields they use (pv.power, load.power, ev.power, battery.power).
@@ -97,17 +122,38 @@ for (var number = 1; number <= options.Houses; number++)
     }
 }
 
-// ── The houses: one small host each, as an edge agent on a gateway would be, polling its simulated devices. ────
-// The readings path (IngestorReadingSink) hands each reading to the collector's IIngestor in-process.
-var ingestor = collector.Services.GetRequiredService<IIngestor>();
+// ── The houses: one small host each, as an edge agent on a gateway would be. ──────────────────────────────────
+// Each polls its simulated devices into its own durable buffer and publishes the buffer, in order, as line protocol
+// to cohort/<house>/<device> over MQTT; the collector's source acknowledges a message once it is in its durable log.
 var houses = new List<IHost>();
 for (var number = 1; number <= options.Houses; number++)
 {
     var house = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
     var configuration = SimulatedHouses.Create(number, interval);
-    house.Services.AddSingleton<TimeProvider>(clock);
-    house.Services.AddSingleton<IReadingSink>(new IngestorReadingSink(ingestor, new Tenant(configuration.House!), TimeProvider.System));
-    house.Services.AddCohortEdgePolling(o => o.Configuration = configuration);
+    var id = configuration.House!;
+    var edgeDir = Path.Combine(outDir, "edge", id);
+    house.Services.AddSingleton<TimeProvider>(clock);                     // the houses live in simulated time...
+    house.Services.AddCohortMqttClient(o =>
+    {
+        o.Host = broker.Address;
+        o.Port = broker.Port;
+        o.Username = id;
+        o.Password = housePasswords[id];
+
+        // ...so the client's timeouts and delays, which run on that clock, are given in simulated time.
+        o.ConnectTimeout = clock.ToSimulated(o.ConnectTimeout);
+        o.ReconnectMinDelay = clock.ToSimulated(o.ReconnectMinDelay);
+        o.ReconnectMaxDelay = clock.ToSimulated(o.ReconnectMaxDelay);
+    });
+    house.Services.AddCohortEdgeAgent(o =>
+    {
+        o.House = id;
+        o.Configuration = configuration;                                   // first boot: no devices.json there yet
+        o.ConfigurationPath = Path.Combine(edgeDir, "devices.json");
+        o.Buffer.Directory = Path.Combine(edgeDir, "buffer");
+        o.RetryMinDelay = clock.ToSimulated(o.RetryMinDelay);
+        o.RetryMaxDelay = clock.ToSimulated(o.RetryMaxDelay);
+    });
     houses.Add(house.Build());
 }
 
@@ -118,11 +164,21 @@ foreach (var house in houses)
     await house.StartAsync();                                              // the clock stands still until Start()
 }
 
+// Start the day once the collector's source listens: the broker keeps nothing for a subscriber it has not seen.
+try
+{
+    await subscription.Subscribed.WaitAsync(TimeSpan.FromSeconds(30), lifetime.ApplicationStopping);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C during start-up: stop cleanly below, nothing was read yet.
+}
 clock.Start();
 var progress = new ProgressLine(output, counters, clock, interactive: !Console.IsOutputRedirected);
 while (progress.Elapsed < options.Duration && !lifetime.ApplicationStopping.IsCancellationRequested)
 {
-    var wait = options.Duration - progress.Elapsed;
+    // Whole milliseconds, rounded up: a shorter delay completes at once, and the loop would print the same line again.
+    var wait = TimeSpan.FromMilliseconds(Math.Ceiling((options.Duration - progress.Elapsed).TotalMilliseconds));
     await Task.Delay(wait < progress.Every ? wait : progress.Every, lifetime.ApplicationStopping).ContinueWith(static _ => { }, TaskScheduler.Default);
     progress.Print();
 }
@@ -131,14 +187,16 @@ var stoppedEarly = lifetime.ApplicationStopping.IsCancellationRequested;
 var wall = progress.Elapsed;
 var simulated = clock.GetUtcNow() - day;
 
-// Stop the houses first (a reading being delivered finishes), then the collector: its ingestion service writes what
-// the durable log still holds to the store before it returns.
+// Stop the houses first: each edge agent publishes what its buffer still holds. Then wait until the collector has
+// received every reading the brokers acknowledged, and stop it: its ingestion service writes what its durable log
+// still holds to the store before it returns. Nothing read is lost.
 foreach (var house in houses)
 {
     await house.StopAsync();
     house.Dispose();
 }
 
+var drained = await DrainAsync(counters, TimeSpan.FromSeconds(30));
 await collector.StopAsync();
 progress.Print(final: true);
 
@@ -169,6 +227,7 @@ var summary = new QuickstartSummary
     StoppedEarly = stoppedEarly,
     Counts = new RunCounts(counters.Received, counters.Written, counters.Rejected, counters.Buffered,
         File.Exists(deadLetters) ? File.ReadLines(deadLetters).Count() : 0),
+    Mqtt = new MqttCounts(counters.EdgeReadingsPublished, counters.EdgeMessagesPublished, counters.MqttMessagesReceived, drained),
     HouseReports = houseReports,
     Aggregates = aggregates,
     PrivacyThreshold = CrossHouseAggregate.Threshold,
@@ -176,6 +235,7 @@ var summary = new QuickstartSummary
     {
         ["store"] = Shown(Path.Combine(outDir, "store")) + "/<house>.db (SQLite, one file per house)",
         ["durable log"] = Shown(Path.Combine(ingestion, "log")) + " (segments are deleted once the store has confirmed them)",
+        ["edge buffers"] = Shown(Path.Combine(outDir, "edge")) + "/<house>/buffer (each edge agent's durable log)",
         ["dead letters"] = Shown(deadLetters) + " (rejected records with their reasons)",
         ["chart"] = Shown(chartPath) + " (open it in a browser)",
         ["report"] = Shown(Path.Combine(outDir, "report.json")),
@@ -184,6 +244,28 @@ var summary = new QuickstartSummary
 ReportPrinter.Print(output, summary);
 await File.WriteAllTextAsync(Path.Combine(outDir, "report.json"), JsonSerializer.Serialize(summary, QuickstartJson.Options));
 return 0;
+
+// Waits (bounded) until the collector has received at least every reading the edge agents published: the points its
+// pipeline decoded or refused on arrival. More is possible (at-least-once delivery), fewer would be a loss.
+static async Task<bool> DrainAsync(PipelineCounters counters, TimeSpan limit)
+{
+    using var timeout = new CancellationTokenSource(limit);
+    while (counters.Received < counters.EdgeReadingsPublished || counters.MqttMessagesReceived < counters.EdgeMessagesPublished)
+    {
+        try
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
 // A path as the user would type it: relative to the current folder when it is inside it.
 static string Shown(string path)

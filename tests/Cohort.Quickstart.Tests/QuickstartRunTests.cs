@@ -23,6 +23,7 @@ public sealed class QuickstartRunTests
         Assert.Equal(received, written + rejected);
         Assert.Equal(0, counts.GetProperty("buffered").GetInt64());
         Assert.False(report.GetProperty("stoppedEarly").GetBoolean());
+        AssertEveryReadingTravelledOverMqtt(report, run.StdOut);
 
         // Every point the pipeline confirmed is in the store, house by house.
         Assert.Equal(written, await CountStoredPointsAsync(output, 6));
@@ -101,8 +102,23 @@ public sealed class QuickstartRunTests
         Assert.Equal(received, written + counts.GetProperty("rejected").GetInt64());
         Assert.Equal(0, counts.GetProperty("buffered").GetInt64());
         Assert.Equal(written, await CountStoredPointsAsync(output, 3));
+        AssertEveryReadingTravelledOverMqtt(report, run.StdOut);
         Assert.Contains("Stopped early (Ctrl+C)", run.StdOut);
         Directory.Delete(output, recursive: true);
+    }
+
+    // The readings went edge agent → embedded broker → the collector's MQTT source: the MQTT messages the edges
+    // published (acknowledged by the broker) are the ones the collector received, and the readings in them are the
+    // points the pipeline received; the collector waited for all of them before it stopped.
+    private static void AssertEveryReadingTravelledOverMqtt(JsonElement report, string stdout)
+    {
+        var mqtt = report.GetProperty("mqtt");
+        var messagesPublished = mqtt.GetProperty("messagesPublished").GetInt64();
+        Assert.True(messagesPublished > 0, $"messages published {messagesPublished}");
+        Assert.Equal(messagesPublished, mqtt.GetProperty("messagesReceived").GetInt64());
+        Assert.Equal(report.GetProperty("counts").GetProperty("received").GetInt64(), mqtt.GetProperty("readingsPublished").GetInt64());
+        Assert.True(mqtt.GetProperty("drained").GetBoolean());
+        Assert.Contains("MQTT: edge agents published", stdout);
     }
 
     private static async Task<long> CountStoredPointsAsync(string output, int houses)

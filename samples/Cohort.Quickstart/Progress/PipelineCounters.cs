@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Cohort.Quickstart.Progress;
 
 /// <summary>
-/// Listens to the <c>Cohort.Ingestion</c> meter (the same instruments an OpenTelemetry exporter would export) and
-/// keeps the totals the progress line and the report show.
+/// Listens to the <c>Cohort.Ingestion</c>, <c>Cohort.Ingestion.Mqtt</c> and <c>Cohort.Devices.Edge</c> meters (the same
+/// instruments an OpenTelemetry exporter would export) and keeps the totals the progress line and the report show.
 /// </summary>
 internal sealed class PipelineCounters : IDisposable
 {
@@ -15,12 +15,15 @@ internal sealed class PipelineCounters : IDisposable
     private long _rejectedOnArrival;
     private long _rejectedAtValidation;
     private long _rejectedBySinks;
+    private long _edgeReadingsPublished;
+    private long _edgeMessagesPublished;
+    private long _mqttMessagesReceived;
 
     public PipelineCounters()
     {
         _listener.InstrumentPublished = static (instrument, listener) =>
         {
-            if (instrument.Meter.Name == "Cohort.Ingestion" && instrument is Counter<long>)
+            if (instrument.Meter.Name is "Cohort.Ingestion" or "Cohort.Ingestion.Mqtt" or "Cohort.Devices.Edge" && instrument is Counter<long>)
             {
                 listener.EnableMeasurementEvents(instrument, null);
             }
@@ -44,6 +47,18 @@ internal sealed class PipelineCounters : IDisposable
     /// <summary>Points acknowledged but not yet confirmed by the store: they wait in the durable log.</summary>
     public long Buffered => Acknowledged - Written - Interlocked.Read(ref _rejectedBySinks);
 
+    /// <summary>Readings the edge agents published and the broker acknowledged.</summary>
+    public long EdgeReadingsPublished => Interlocked.Read(ref _edgeReadingsPublished);
+
+    /// <summary>MQTT messages (of up to 500 readings each) the edge agents published and the broker acknowledged.</summary>
+    public long EdgeMessagesPublished => Interlocked.Read(ref _edgeMessagesPublished);
+
+    /// <summary>
+    /// MQTT messages received on subscriptions: the collector's MQTT source (the houses' connections subscribe only
+    /// to their configuration topic, where the quickstart publishes nothing).
+    /// </summary>
+    public long MqttMessagesReceived => Interlocked.Read(ref _mqttMessagesReceived);
+
     public void Dispose() => _listener.Dispose();
 
     private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
@@ -55,6 +70,15 @@ internal sealed class PipelineCounters : IDisposable
                 break;
             case "cohort.ingestion.points.acknowledged":
                 Interlocked.Add(ref _acknowledged, value);
+                break;
+            case "cohort.edge.readings.published":
+                Interlocked.Add(ref _edgeReadingsPublished, value);
+                break;
+            case "cohort.edge.messages.published":
+                Interlocked.Add(ref _edgeMessagesPublished, value);
+                break;
+            case "cohort.mqtt.client.received":
+                Interlocked.Add(ref _mqttMessagesReceived, value);
                 break;
             case "cohort.ingestion.points.written":
                 Interlocked.Add(ref _written, value);

@@ -34,7 +34,7 @@ internal sealed class ProgressLine(TextWriter output, PipelineCounters counters,
         _lastReceived = received;
         _lastAt = now;
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"  {now.TotalSeconds,5:F1} s  simulated {SimulatedTimeOfDay()}  received {received,8:N0} ({rate,6:N0}/s)  written {counters.Written,8:N0}  rejected {counters.Rejected,4:N0}  buffered {counters.Buffered,6:N0}");
+            $"  {now.TotalSeconds,5:F1} s  simulated {SimulatedTimeOfDay()}  received {received,8:N0} ({rate,6:N0}/s)  written {counters.Written,8:N0}  rejected {counters.Rejected,4:N0}  buffered {counters.Buffered,6:N0}  mqtt sent {counters.EdgeMessagesPublished,6:N0} got {counters.MqttMessagesReceived,6:N0}");
         if (interactive)
         {
             output.Write('\r' + line);

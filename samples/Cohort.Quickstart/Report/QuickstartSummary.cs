@@ -10,6 +10,7 @@ internal sealed record QuickstartSummary
     public required double SimulatedHours { get; init; }
     public required bool StoppedEarly { get; init; }
     public required RunCounts Counts { get; init; }
+    public required MqttCounts Mqtt { get; init; }
     public required IReadOnlyList<HouseReport> HouseReports { get; init; }
     public required IReadOnlyList<AggregateRow> Aggregates { get; init; }
     public required int PrivacyThreshold { get; init; }
@@ -18,6 +19,12 @@ internal sealed record QuickstartSummary
 
 /// <summary>The pipeline's totals at the end of the run.</summary>
 internal sealed record RunCounts(long Received, long Written, long Rejected, long Buffered, long DeadLetters);
+
+/// <summary>
+/// The MQTT leg: readings and messages the edge agents published (acknowledged by the broker), messages the collector's
+/// source received, and whether the collector had received everything published before it stopped.
+/// </summary>
+internal sealed record MqttCounts(long ReadingsPublished, long MessagesPublished, long MessagesReceived, bool Drained);
 
 /// <summary>One house's hourly energy per column (kWh) and its day totals.</summary>
 internal sealed record HouseReport(string House, string District, IReadOnlyList<HourRow> Hours, IReadOnlyDictionary<string, double> DayTotals);

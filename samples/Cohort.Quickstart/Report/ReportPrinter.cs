@@ -22,6 +22,9 @@ internal static class ReportPrinter
     {
         var c = summary.Counts;
         output.WriteLine();
+        var m = summary.Mqtt;
+        output.WriteLine(Invariant($"MQTT: edge agents published {m.ReadingsPublished:N0} readings in {m.MessagesPublished:N0} messages; the collector received {m.MessagesReceived:N0} messages") +
+            (m.Drained ? "." : " (it stopped waiting for the rest after 30 s; the edge buffers keep them)."));
         output.WriteLine(Invariant($"Pipeline: received {c.Received:N0} points = written {c.Written:N0} + rejected {c.Rejected:N0}; buffered at the end: {c.Buffered:N0}."));
         output.WriteLine(summary.StoppedEarly
             ? Invariant($"Stopped early (Ctrl+C) after {summary.WallSeconds:F1} s: {summary.SimulatedHours:F1} simulated hours; nothing read was lost.")
