@@ -1,4 +1,3 @@
-using Cohort.Aggregation;
 using Cohort.Devices.Drivers;
 using Cohort.Formulas;
 using Cohort.Studies.Hosting;
@@ -49,7 +48,7 @@ public static class StudyServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StudyAnalyticsLoader>());
         if (manifest.Measures is { } measures && measures.ValueKind == System.Text.Json.JsonValueKind.Array)
         {
-            var definitions = MeasureDefinitionSet.Parse("{\"definitions\":" + measures.GetRawText() + "}");
+            var definitions = StudyManifestReader.ParseMeasures(measures);
             services.AddCohortAggregation(o =>
             {
                 foreach (var definition in definitions)
