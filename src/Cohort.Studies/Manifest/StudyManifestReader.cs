@@ -234,6 +234,11 @@ public static class StudyManifestReader
         return scope;
     }
 
+    /// <summary>The measure definitions of a manifest's <c>measures</c> array.</summary>
+    /// <exception cref="MeasureDefinitionException">A definition is invalid.</exception>
+    internal static MeasureDefinitionSet ParseMeasures(JsonElement measures) =>
+        MeasureDefinitionSet.Parse("{\"definitions\":" + measures.GetRawText() + "}");
+
     private static void ValidateMeasures(JsonElement? measures, Action<string, string> problem)
     {
         if (measures is not { } element || element.ValueKind == JsonValueKind.Null)
@@ -249,7 +254,7 @@ public static class StudyManifestReader
 
         try
         {
-            _ = MeasureDefinitionSet.Parse("{\"definitions\":" + element.GetRawText() + "}");
+            _ = ParseMeasures(element);
         }
         catch (MeasureDefinitionException error)
         {
