@@ -12,17 +12,8 @@ internal static class SampleData
     public static List<Point> Points()
     {
         var tags = TagSet.Create(("k y", "v,1"), ("e=q", "back\\slash"), ("ünï", "日本 🙂"), ("quote", "\"q\""));
-        Field[] extremes =
-        [
-            new("d_max", double.MaxValue), new("d_min", double.MinValue), new("d_eps", double.Epsilon),
-            new("d_neg_eps", -double.Epsilon), new("d_zero", 0.0), new("d_pi", Math.PI), new("d_int", 2.0),
-            new("i_max", long.MaxValue), new("i_min", long.MinValue), new("i_zero", 0L), new("i_neg", -1L),
-            new("u_max", ulong.MaxValue), new("u_zero", 0UL), new("u_big", (ulong)long.MaxValue + 1),
-            new("b_true", true), new("b_false", false),
-            new("s_empty", ""), new("s_quotes", "say \"hi\" 'there'"), new("s_backslash", @"C:\path\ends\"),
-            new("s_newlines", "line1\nline2\r\nline3\t"), new("s_unicode", "naïve 日本語 🙂 Ωμέγα"),
-            new("s_lp", "a,b=c d"), new("s_escape_n", @"not a \n line feed"), new("s_long", new string('x', 10_000)),
-        ];
+        // The contract's extreme fields, plus a string that looks like the archive's line feed escape.
+        Field[] extremes = [.. StoreContract.ExtremeFields(), new("s_escape_n", @"not a \n line feed")];
         var points = new List<Point>
         {
             new("values", tags, extremes, 1_000),

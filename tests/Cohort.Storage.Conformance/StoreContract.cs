@@ -16,6 +16,23 @@ public static class StoreContract
     public const long MaxTimestamp = 9_223_372_036_854_775_806;
 
     /// <summary>
+    /// One field of every type at its extremes and awkward values (limits, ±epsilon, empty, quotes, backslashes, line
+    /// feeds, Unicode, line protocol's special characters, 10,000 characters): what every store must give back exactly.
+    /// </summary>
+    /// <returns>A new array, in a fixed order.</returns>
+    public static Field[] ExtremeFields() =>
+    [
+        new("d_max", double.MaxValue), new("d_min", double.MinValue), new("d_eps", double.Epsilon),
+        new("d_neg_eps", -double.Epsilon), new("d_zero", 0.0), new("d_pi", Math.PI), new("d_int", 2.0),
+        new("i_max", long.MaxValue), new("i_min", long.MinValue), new("i_zero", 0L), new("i_neg", -1L),
+        new("u_max", ulong.MaxValue), new("u_zero", 0UL), new("u_big", (ulong)long.MaxValue + 1),
+        new("b_true", true), new("b_false", false),
+        new("s_empty", ""), new("s_quotes", "say \"hi\" 'there'"), new("s_backslash", @"C:\path\ends\"),
+        new("s_newlines", "line1\nline2\r\nline3\t"), new("s_unicode", "naïve 日本語 🙂 Ωμέγα"),
+        new("s_lp", "a,b=c d"), new("s_long", new string('x', 10_000)),
+    ];
+
+    /// <summary>
     /// The canonical text of a tag set: <c>key=value</c> pairs in key order joined by <c>,</c>, with <c>\</c>,
     /// <c>,</c>, <c>=</c> and space escaped by a backslash in keys and values (line protocol's escaping).
     /// </summary>
