@@ -18,6 +18,27 @@ public sealed class EmbeddedBrokerTests
         return options;
     }
 
+    /// <summary>
+    /// meter-7 (allowed to write under house-7 only) publishes to its own house, to house-8, then to its own house again:
+    /// the foreign publish is refused as not authorized (not transient), and the collector sees only the two own messages.
+    /// </summary>
+    private static async Task AssertCrossHousePublishRefusedAsync(Func<string, string, MqttConnectionOptions> login)
+    {
+        await using var collector = MqttConnectionFactory.Create(login("collector", "collector-secret"));
+        await using var device = MqttConnectionFactory.Create(login("meter-7", "secret-7"));
+        var received = new Received();
+        await using var subscription = await collector.SubscribeAsync("cohort/#", received.Handle);
+
+        await device.PublishAsync("cohort/house-7/egauge", TestSupport.Utf8("own"), "text/plain");
+        var error = await Assert.ThrowsAsync<MqttDeliveryException>(() => device.PublishAsync("cohort/house-8/egauge", TestSupport.Utf8("foreign"), "text/plain").AsTask());
+        await device.PublishAsync("cohort/house-7/egauge", TestSupport.Utf8("own again"), "text/plain");
+
+        Assert.False(error.IsTransient);
+        Assert.Contains("NotAuthorized", error.Message, StringComparison.Ordinal);
+        Assert.Equal("own", await received.NextTextAsync());
+        Assert.Equal("own again", await received.NextTextAsync()); // the foreign message never reached the collector
+    }
+
     private static MqttConnectionOptions As(EmbeddedMqttBroker broker, string user, string password)
     {
         var options = TestSupport.FastReconnect(broker.Address, broker.Port);
@@ -33,19 +54,7 @@ public sealed class EmbeddedBrokerTests
         await using var broker = new EmbeddedMqttBroker(TwoHouses(), meterFactory: meters);
         await broker.StartAsync();
         using var refused = new MetricCollector<long>(meters.Created.Single(), "cohort.mqtt.broker.refused");
-        await using var collector = MqttConnectionFactory.Create(As(broker, "collector", "collector-secret"));
-        await using var device = MqttConnectionFactory.Create(As(broker, "meter-7", "secret-7"));
-        var received = new Received();
-        await using var subscription = await collector.SubscribeAsync("cohort/#", received.Handle);
-
-        await device.PublishAsync("cohort/house-7/egauge", TestSupport.Utf8("own"), "text/plain");
-        var error = await Assert.ThrowsAsync<MqttDeliveryException>(() => device.PublishAsync("cohort/house-8/egauge", TestSupport.Utf8("foreign"), "text/plain").AsTask());
-        await device.PublishAsync("cohort/house-7/egauge", TestSupport.Utf8("own again"), "text/plain");
-
-        Assert.False(error.IsTransient);
-        Assert.Contains("NotAuthorized", error.Message, StringComparison.Ordinal);
-        Assert.Equal("own", await received.NextTextAsync());
-        Assert.Equal("own again", await received.NextTextAsync()); // the foreign message never reached the collector
+        await AssertCrossHousePublishRefusedAsync((user, password) => As(broker, user, password));
         var measurement = Assert.Single(refused.GetMeasurementSnapshot());
         Assert.Equal(1, measurement.Value);
         Assert.Equal("publish", measurement.Tags["action"]);
@@ -134,19 +143,7 @@ public sealed class EmbeddedBrokerTests
             return o;
         }
 
-        await using var collector = MqttConnectionFactory.Create(Login("collector", "collector-secret"));
-        await using var device = MqttConnectionFactory.Create(Login("meter-7", "secret-7"));
-        var received = new Received();
-        await using var subscription = await collector.SubscribeAsync("cohort/#", received.Handle);
-
-        await device.PublishAsync("cohort/house-7/egauge", TestSupport.Utf8("own"), "text/plain");
-        var error = await Assert.ThrowsAsync<MqttDeliveryException>(() => device.PublishAsync("cohort/house-8/egauge", TestSupport.Utf8("foreign"), "text/plain").AsTask());
-        await device.PublishAsync("cohort/house-7/egauge", TestSupport.Utf8("own again"), "text/plain");
-
-        Assert.False(error.IsTransient);
-        Assert.Contains("NotAuthorized", error.Message, StringComparison.Ordinal);
-        Assert.Equal("own", await received.NextTextAsync());
-        Assert.Equal("own again", await received.NextTextAsync());
+        await AssertCrossHousePublishRefusedAsync(Login);
     }
 
     [Fact]
