@@ -3,7 +3,9 @@ namespace Cohort.Quickstart.Simulation;
 /// <summary>
 /// A clock that runs <see cref="Speed"/> times faster than the wall clock from <see cref="Origin"/>: the simulated
 /// houses read their devices on it, so a whole simulated day passes in the run's duration. Timers and delays are
-/// scaled too (a 2-minute polling interval at 2,880× waits about 42 ms).
+/// scaled too (a 2-minute polling interval at 2,880× waits about 42 ms), and so are elapsed times measured with
+/// <see cref="TimeProvider.GetTimestamp"/> (through <see cref="TimestampFrequency"/>), so that code comparing an
+/// elapsed time with a delay (e.g. "checkpoint at most every 0.5 s") sees both in simulated time.
 /// </summary>
 internal sealed class SimulatedClock : TimeProvider
 {
@@ -29,6 +31,9 @@ internal sealed class SimulatedClock : TimeProvider
     public double Speed { get; }
 
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+    /// <summary>Ticks per simulated second: the wall clock's frequency divided by <see cref="Speed"/>.</summary>
+    public override long TimestampFrequency => Math.Max(1, (long)(System.TimestampFrequency / Speed));
 
     public override DateTimeOffset GetUtcNow()
     {
