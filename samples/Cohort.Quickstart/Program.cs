@@ -55,8 +55,6 @@ using var counters = new PipelineCounters();
 // Every house signs in to the broker with its own credentials and may publish only under cohort/<house>/ (its ACL).
 var collectorBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = outDir });
 collectorBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
-var subscription = new SubscriptionSignal();                              // "the MQTT source has subscribed"
-collectorBuilder.Logging.AddProvider(subscription).AddFilter<SubscriptionSignal>(SubscriptionSignal.Category, LogLevel.Information);
 var collectorPassword = NewPassword();
 var housePasswords = Enumerable.Range(1, options.Houses).ToDictionary(SimulatedHouses.Id, _ => NewPassword());
 collectorBuilder.Services.AddCohortEmbeddedBroker(o =>                 // loopback (the default address), a free port
@@ -167,7 +165,8 @@ foreach (var house in houses)
 // Start the day once the collector's source listens: the broker keeps nothing for a subscriber it has not seen.
 try
 {
-    await subscription.Subscribed.WaitAsync(TimeSpan.FromSeconds(30), lifetime.ApplicationStopping);
+    await collector.Services.GetRequiredService<MqttSourceReadiness>()
+        .WhenSubscribedAsync(lifetime.ApplicationStopping).WaitAsync(TimeSpan.FromSeconds(30));
 }
 catch (OperationCanceledException)
 {

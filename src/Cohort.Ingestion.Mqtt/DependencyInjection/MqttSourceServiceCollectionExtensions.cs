@@ -15,7 +15,7 @@ public static class MqttSourceServiceCollectionExtensions
     /// Adds the MQTT ingest source, run by the ingestion host (<c>AddCohortIngestion</c>): it subscribes with the topic
     /// templates, takes the tenant from <c>{tenant}</c>, turns the other variables into tags (through
     /// <see cref="IngestionOptions.Enrichment"/>), and acknowledges each message only once the pipeline has it on disk.
-    /// Options are validated when the host starts.
+    /// Options are validated when the host starts. <see cref="MqttSourceReadiness"/> tells when it has subscribed.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the connection, templates, shared group and limits.</param>
@@ -28,6 +28,7 @@ public static class MqttSourceServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttSourceOptions>, MqttSourceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new MqttMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton(_ => new MqttSourceReadiness());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIngestSource, MqttIngestSource>());
         services.AddOptions<IngestionOptions>().Configure<IOptions<MqttSourceOptions>>(static (ingestion, source) =>
         {

@@ -26,9 +26,11 @@ internal sealed class MqttIngestSource : IIngestSource
     private readonly MqttMetrics _metrics;
     private readonly Route[] _routes;
     private readonly string _sourceId;
+    private readonly MqttSourceReadiness _readiness;
 
-    public MqttIngestSource(IOptions<MqttSourceOptions> options, IDeadLetterStore deadLetters, TimeProvider timeProvider, ILogger<MqttIngestSource> logger, MqttMetrics metrics)
+    public MqttIngestSource(IOptions<MqttSourceOptions> options, IDeadLetterStore deadLetters, TimeProvider timeProvider, ILogger<MqttIngestSource> logger, MqttMetrics metrics, MqttSourceReadiness readiness)
     {
+        _readiness = readiness;
         _options = options.Value;
         _deadLetters = deadLetters;
         _time = timeProvider;
@@ -60,6 +62,7 @@ internal sealed class MqttIngestSource : IIngestSource
                 }
 
                 MqttLog.SourceSubscribed(_logger, _sourceId, string.Join(", ", _routes.Select(r => SharedSubscription.Share(r.Template.SubscriptionFilter, _options.SharedGroup))));
+                _readiness.MarkSubscribed();
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

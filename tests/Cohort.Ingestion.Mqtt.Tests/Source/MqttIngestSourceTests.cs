@@ -204,6 +204,29 @@ public sealed class MqttIngestSourceTests
     }
 
     [Fact]
+    public async Task Readiness_completes_once_subscribed_and_a_message_published_right_after_it_lands()
+    {
+        // The embedded broker keeps nothing for a subscriber it has not seen: had readiness completed before the
+        // subscription, the single message below would be dropped and the store would stay empty.
+        await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Port = 0 });
+        await broker.StartAsync();
+        await using var pipeline = await SourceHost.StartAsync(o =>
+        {
+            o.Connection.Host = broker.Address;
+            o.Connection.Port = broker.Port;
+            o.Topics.Add(new MqttSourceTopic("ready/{tenant}/{device}"));
+        });
+        var readiness = pipeline.Services.GetRequiredService<MqttSourceReadiness>();
+        await readiness.WhenSubscribedAsync().WaitAsync(TestSupport.Guard);
+        Assert.True(readiness.IsSubscribed);
+
+        await using var publisher = MqttConnectionFactory.Create(TestSupport.FastReconnect(broker.Address, broker.Port));
+        await TestSupport.PublishUntilAckedAsync(publisher, "ready/house-1/meter", "power w=1i 1700000000000000000");
+        await pipeline.Store.WaitForCountAsync(1);
+        Assert.Equal("house-1", Assert.Single(pipeline.Store.Points).Tenant);
+    }
+
+    [Fact]
     public async Task The_timestamp_level_dates_lines_without_a_timestamp_and_variables_become_tags()
     {
         await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Port = 0 });
