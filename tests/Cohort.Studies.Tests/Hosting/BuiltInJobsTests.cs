@@ -3,11 +3,13 @@ using Cohort.Aggregation;
 using Cohort.Core;
 using Cohort.Storage.Sqlite;
 using Cohort.Studies.Exports;
+using Cohort.Studies.Hosting;
 using Cohort.Studies.Jobs;
 using Cohort.Studies.Manifest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cohort.Studies.Tests.Hosting;
@@ -302,6 +304,16 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task An_unsupported_export_format_stops_the_host_from_starting_naming_the_option()
+    {
+        using var host = BuildHost(configure: s => s.Configure<StudyHostOptions>(o => o.ExportFormat = "xlsx"));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("StudyHostOptions.ExportFormat 'xlsx' is not supported; use one of: csv.", error.Message, StringComparison.Ordinal);
     }
 
     private static IEnumerable<Exception> Flatten(Exception error)
