@@ -20,7 +20,7 @@ namespace Cohort.Studies.Hosting;
 /// <c>aggregation</c>, <c>purge</c>, <c>rollup-refresh</c>, <c>export</c> and <c>rules</c> (<c>user</c> has none).
 /// Services are resolved when a job runs, so a missing one fails that job with a message naming the schedule.
 /// </summary>
-internal sealed class StudyJobs : IDisposable
+internal sealed class StudyJobs
 {
     /// <summary>The export formats, by name; each writes a time range × tenants to a stream through <see cref="ResearchExporter"/>.</summary>
     internal static readonly FrozenDictionary<string, Func<ResearchExporter, Stream, IEnumerable<Tenant>, TimeRange, CancellationToken, Task<ExportResult>>> ExportFormats =
@@ -69,8 +69,6 @@ internal sealed class StudyJobs : IDisposable
         "rules" => (context, ct) => EvaluateRulesAsync(schedule, ct),
         _ => null,
     };
-
-    public void Dispose() => _metrics.Dispose();
 
     /// <summary>Merges the pending raw measures into their aggregates (Cohort.Aggregation).</summary>
     private ValueTask AggregateAsync(ManifestSchedule schedule)
