@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Cohort.Aggregation;
 using Cohort.Core;
@@ -6,6 +7,7 @@ using Cohort.Studies.Exports;
 using Cohort.Studies.Hosting;
 using Cohort.Studies.Jobs;
 using Cohort.Studies.Manifest;
+using Cohort.Studies.Rules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
@@ -307,6 +309,48 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_rules_schedule_evaluates_every_rule_now_and_records_its_firings()
+    {
+        var manifest = Manifest
+            .Replace(
+                "\"tenants\": [ { \"id\": \"house-01\" }, { \"id\": \"house-02\" } ],",
+                """
+                "tenants": [
+                  { "id": "house-01", "devices": [ { "name": "indoor", "type": "simulated", "intervalMs": 60000, "simulation": { "model": "load", "seed": 1 } } ] },
+                  { "id": "house-02", "devices": [ { "name": "indoor", "type": "simulated", "intervalMs": 60000, "simulation": { "model": "load", "seed": 2 } } ] }
+                ],
+                "notifiers": [ { "name": "survey", "type": "push" } ],
+                "rules": [ { "name": "too-warm", "formula": "indoor.temperature", "window": "1h", "above": 27, "notifier": "survey", "schedule": "0 0 1 1 *" } ],
+                """,
+                StringComparison.Ordinal)
+            .Replace(
+                """{ "name": "purge", "job": "purge", "cron": "0 3 * * *", "maxAttempts": 1 }""",
+                """{ "name": "purge", "job": "purge", "cron": "0 3 * * *", "maxAttempts": 1 }, { "name": "evaluate", "job": "rules", "cron": "*/30 * * * *", "maxAttempts": 1 }""",
+                StringComparison.Ordinal);
+        var notifier = new RecordingNotifier();
+        var firings = new SqliteRuleFiringStore(_folder.File("firings.db"));
+        using var host = BuildHost(manifest, s => s.AddKeyedSingleton<INotifier>("survey", notifier).AddSingleton<IRuleFiringStore>(firings));
+        var store = host.Services.GetRequiredService<DeletingStore>();
+        await store.WriteAsync(House1, Minutes(Start.AddMinutes(-30), 60, value: 30)); // hot for the last hour before 12:30
+        await store.WriteAsync(House2, Minutes(Start.AddMinutes(-30), 60, value: 20));
+        await host.StartAsync();
+        try
+        {
+            var state = await RunUntilAsync(host, "evaluate", Start.AddMinutes(30));
+
+            Assert.Equal(JobOutcome.Succeeded, state.Outcome);
+            var sent = Assert.Single(notifier.Sent);
+            Assert.Equal(("too-warm", "house-01"), (sent.Rule, sent.Tenant));
+            var firing = Assert.Single(await firings.QueryAsync(Start));
+            Assert.Equal((RuleFiringStatus.Notified, "house-01"), (firing.Status, firing.Tenant));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task An_unsupported_export_format_stops_the_host_from_starting_naming_the_option()
     {
         using var host = BuildHost(configure: s => s.Configure<StudyHostOptions>(o => o.ExportFormat = "xlsx"));
@@ -314,6 +358,17 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains("StudyHostOptions.ExportFormat 'xlsx' is not supported; use one of: csv.", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingNotifier : INotifier
+    {
+        public ConcurrentQueue<Notification> Sent { get; } = new();
+
+        public ValueTask NotifyAsync(Notification notification, CancellationToken cancellationToken = default)
+        {
+            Sent.Enqueue(notification);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static IEnumerable<Exception> Flatten(Exception error)
