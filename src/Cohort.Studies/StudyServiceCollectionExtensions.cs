@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Cohort.Devices.Drivers;
 using Cohort.Formulas;
 using Cohort.Studies.Hosting;
@@ -6,6 +7,8 @@ using Cohort.Studies.Manifest;
 using Cohort.Studies.Rules;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -22,14 +25,45 @@ public static class StudyServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Reads the manifest at <paramref name="manifestPath"/> and configures the host from it, with the options of the
+    /// built-in schedule jobs (see <see cref="AddCohortStudy(IServiceCollection, StudyManifest)"/>).
+    /// </summary>
+    /// <exception cref="StudyManifestException">The manifest is invalid: every problem with its JSON path.</exception>
+    public static IServiceCollection AddCohortStudy(this IServiceCollection services, string manifestPath, Action<StudyHostOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddCohortStudy(manifestPath);
+        services.Configure(configure);
+        return services;
+    }
+
+    /// <summary>
+    /// Configures the host from <paramref name="manifest"/>, with the options of the built-in schedule jobs (see
+    /// <see cref="AddCohortStudy(IServiceCollection, StudyManifest)"/>).
+    /// </summary>
+    /// <exception cref="StudyManifestException">The manifest is invalid: every problem with its JSON path.</exception>
+    public static IServiceCollection AddCohortStudy(this IServiceCollection services, StudyManifest manifest, Action<StudyHostOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddCohortStudy(manifest);
+        services.Configure(configure);
+        return services;
+    }
+
+    /// <summary>
     /// Validates <paramref name="manifest"/> (with the registered device drivers) and configures the host from it: the
     /// manifest as a singleton and an <see cref="IStudyManifestProvider"/>; each tenant's analytics in the
-    /// <see cref="AnalyticsRegistry"/> (defined when the host starts); the measure definitions in Cohort.Aggregation;
-    /// the schedules as jobs (a schedule runs the <c>Func&lt;JobContext, CancellationToken, ValueTask&gt;</c> keyed
-    /// by its <c>job</c> kind); the rules in a <see cref="RuleEngine"/> with their notifiers (a keyed
-    /// <see cref="INotifier"/> of the notifier's name wins over the manifest's webhook) and as rule jobs. Needs an
-    /// <see cref="Cohort.Core.IPointReader"/> (a store); rule firings go to a <see cref="SqliteRuleFiringStore"/> in
-    /// <c>cohort-rule-firings.db</c> of the working folder unless an <see cref="IRuleFiringStore"/> is registered.
+    /// <see cref="AnalyticsRegistry"/> (defined when the host starts); Cohort.Aggregation with the measure definitions;
+    /// the manifest's rollups ensured for every tenant on the registered <see cref="Cohort.Core.IRollupManager"/> when the
+    /// host starts (Cohort.Aggregation's in-process engine unless one is registered before this call, e.g. by
+    /// <c>AddCohortPostgres</c>); the schedules as jobs (a schedule runs the
+    /// <c>Func&lt;JobContext, CancellationToken, ValueTask&gt;</c> keyed by its <c>job</c> kind, else the kind's built-in
+    /// handler, configured by <see cref="StudyHostOptions"/>; a <c>user</c> schedule without a handler fails the host's
+    /// start); the rules in a <see cref="RuleEngine"/> with their notifiers (a keyed <see cref="INotifier"/> of the
+    /// notifier's name wins over the manifest's webhook) and as rule jobs. Needs an <see cref="Cohort.Core.IPointReader"/>
+    /// (a store), and for <c>retention.raw</c> a store that implements <see cref="Cohort.Core.IPointDeleter"/>; rule
+    /// firings go to a <see cref="SqliteRuleFiringStore"/> in <c>cohort-rule-firings.db</c> of the working folder unless
+    /// an <see cref="IRuleFiringStore"/> is registered.
     /// </summary>
     /// <exception cref="StudyManifestException">The manifest is invalid: every problem with its JSON path.</exception>
     public static IServiceCollection AddCohortStudy(this IServiceCollection services, StudyManifest manifest)
@@ -46,16 +80,29 @@ public static class StudyServiceCollectionExtensions
         services.AddSingleton<IStudyManifestProvider>(new StudyManifestProvider(manifest));
         services.AddCohortFormulas();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StudyAnalyticsLoader>());
-        if (manifest.Measures is { } measures && measures.ValueKind == System.Text.Json.JsonValueKind.Array)
+        IEnumerable<Cohort.Aggregation.MeasureDefinition> definitions = manifest.Measures is { } measures && measures.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? StudyManifestReader.ParseMeasures(measures)
+            : [];
+        services.AddCohortAggregation(o =>
         {
-            var definitions = StudyManifestReader.ParseMeasures(measures);
-            services.AddCohortAggregation(o =>
+            foreach (var definition in definitions)
             {
-                foreach (var definition in definitions)
-                {
-                    o.Definitions.Add(definition);
-                }
-            });
+                o.Definitions.Add(definition);
+            }
+        });
+        services.AddOptions<StudyHostOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StudyHostOptions>, StudyHostOptionsValidator>());
+        services.TryAddSingleton(static provider => new StudyJobsMetrics(provider.GetService<IMeterFactory>()));
+        services.TryAddSingleton(provider => new StudyJobs(
+            manifest,
+            provider,
+            provider.GetRequiredService<IOptions<StudyHostOptions>>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<ILogger<StudyJobs>>(),
+            provider.GetRequiredService<StudyJobsMetrics>()));
+        if (manifest.Rollups.Count > 0)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StudyRollupLoader>());
         }
 
         services.AddCohortJobs();

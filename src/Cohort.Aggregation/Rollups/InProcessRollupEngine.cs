@@ -18,7 +18,7 @@ namespace Cohort.Aggregation;
 /// </list>
 /// Rollups are created and dropped through <see cref="IRollupManager"/>. Thread-safe.
 /// </summary>
-public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReader
+public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReader, IRollupRefresher
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<RollupDefinition, Rollup> _rollups = [];

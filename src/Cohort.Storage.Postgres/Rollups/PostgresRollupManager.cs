@@ -21,7 +21,7 @@ namespace Cohort.Storage.Postgres;
 /// Thread-safe; several processes may share a database (refreshes and late-bucket recomputes are serialised by row
 /// and advisory locks).
 /// </summary>
-public sealed class PostgresRollupManager : IRollupManager, IRollupReader
+public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRollupRefresher
 {
     private readonly PostgresPointStore _store;
     private readonly TimeProvider _timeProvider;

@@ -13,16 +13,23 @@ namespace Cohort.Studies.Hosting;
 /// <summary>Builds the parts of a host a manifest describes: its analytics, rule engine, notifiers and schedule jobs.</summary>
 internal static class StudyHost
 {
-    /// <summary>The jobs of the manifest's schedules; each runs the handler the host registered for its kind.</summary>
-    public static IEnumerable<JobDefinition> ScheduleJobs(StudyManifest manifest, IServiceProvider provider) =>
-        manifest.Schedules.Select(schedule => new JobDefinition(
-            schedule.Name,
-            schedule.Cron,
-            (context, ct) => provider.GetKeyedService<Func<JobContext, CancellationToken, ValueTask>>(schedule.Job) is { } handler
-                ? handler(context, ct)
-                : throw new InvalidOperationException($"No handler is registered for job kind '{schedule.Job}' (schedule '{schedule.Name}')."),
-            schedule.TimeZone ?? "UTC")
-        { MaxAttempts = schedule.MaxAttempts });
+    /// <summary>
+    /// The jobs of the manifest's schedules. A schedule runs the <c>Func&lt;JobContext, CancellationToken, ValueTask&gt;</c>
+    /// the host registered keyed by its <c>job</c> kind, else the kind's built-in handler (<see cref="StudyJobs"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A schedule's kind has no built-in handler (<c>user</c>) and none is registered.</exception>
+    public static IEnumerable<JobDefinition> ScheduleJobs(StudyManifest manifest, IServiceProvider provider)
+    {
+        var builtIn = provider.GetRequiredService<StudyJobs>();
+        foreach (var schedule in manifest.Schedules)
+        {
+            var run = provider.GetKeyedService<Func<JobContext, CancellationToken, ValueTask>>(schedule.Job)
+                ?? builtIn.BuiltIn(schedule)
+                ?? throw new InvalidOperationException(
+                    $"Schedule '{schedule.Name}' has job kind '{schedule.Job}', which has no built-in handler: register a Func<JobContext, CancellationToken, ValueTask> keyed '{schedule.Job}' (services.AddKeyedSingleton<Func<JobContext, CancellationToken, ValueTask>>(\"{schedule.Job}\", ...)).");
+            yield return new JobDefinition(schedule.Name, schedule.Cron, run, schedule.TimeZone ?? "UTC") { MaxAttempts = schedule.MaxAttempts };
+        }
+    }
 
     /// <summary>The jobs that evaluate the manifest's rules for the tenants in their scope.</summary>
     public static IEnumerable<JobDefinition> RuleJobs(StudyManifest manifest, RuleEngine engine)

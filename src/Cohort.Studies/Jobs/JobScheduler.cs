@@ -16,6 +16,9 @@ namespace Cohort.Studies.Jobs;
 /// </summary>
 public sealed class JobScheduler : IDisposable
 {
+    /// <summary>The longest single wait for an occurrence; longer waits are taken in slices.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     private readonly FrozenDictionary<string, JobDefinition> _jobs;
     private readonly IJobStore _store;
     private readonly string _hostId;
@@ -166,10 +169,10 @@ public sealed class JobScheduler : IDisposable
                 return; // the expression has no further occurrence
             }
 
-            var wait = next - _time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            // In slices: Task.Delay refuses waits over ~49.7 days, and a yearly job waits longer.
+            for (var wait = next - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = next - _time.GetUtcNow())
             {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(wait < MaxWait ? wait : MaxWait, _time, cancellationToken).ConfigureAwait(false);
             }
 
             try

@@ -28,6 +28,27 @@ public sealed class JobSchedulerTests(PostgresFixture pg) : IClassFixture<Postgr
     }
 
     [Fact]
+    public async Task Runs_an_occurrence_further_away_than_the_longest_single_delay()
+    {
+        var time = new FakeTimeProvider(Start);
+        var runs = new ConcurrentQueue<DateTimeOffset>();
+        var job = new JobDefinition("yearly", "0 0 1 6 *", (ctx, _) =>
+        {
+            runs.Enqueue(ctx.Occurrence);
+            return ValueTask.CompletedTask;
+        });
+        using var scheduler = new JobScheduler(Options("h1", job), new SqliteJobStore(_folder.File("jobs.db"), time), time);
+        using var stop = new CancellationTokenSource();
+        var loop = scheduler.RunAsync(stop.Token);
+
+        await Eventually.AdvanceUntilAsync(time, TimeSpan.FromDays(1), () => !runs.IsEmpty || loop.IsCompleted, "the June occurrence (151 days away)");
+
+        await stop.CancelAsync();
+        await loop;
+        Assert.Equal([new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)], runs);
+    }
+
+    [Fact]
     public async Task Runs_each_occurrence_as_the_clock_reaches_it_and_persists_state()
     {
         var time = new FakeTimeProvider(Start);
