@@ -114,8 +114,8 @@ public class FormulaBenchmarks
     }
 
     /// <summary>
-    /// <see cref="MemoryTrafficFloor"/> in 256-bit vectors: on CPUs that split 512-bit operations in two (AMD Zen 4), a
-    /// 512-bit load of 8-byte-aligned data crosses a cache line every time, a 256-bit one only sometimes.
+    /// <see cref="MemoryTrafficFloor"/> in 256-bit vectors: a 512-bit load of 8-byte-aligned data (what <c>new double[n]</c>
+    /// gives) crosses a cache line every time, a 256-bit one every other time, so which is faster depends on the CPU.
     /// </summary>
     [Benchmark]
     public void MemoryTrafficFloor256() => SumOfColumns<Vector256<double>, Simd256>(_a, _b, _c, _output);
