@@ -57,6 +57,9 @@ internal ref struct FusedColumns
 /// One node of a fused kernel: a value type whose generic arguments are its children, so that the JIT specializes
 /// and inlines the whole formula into one loop (no per-node calls, no intermediate columns). Every node is generic over
 /// the vector type and its operations (<see cref="ISimd{TVector}"/>), so one tree shape serves every width.
+/// A node calls its children through <c>Unsafe.AsRef(in _child)</c>: C# cannot know that a generic child is a
+/// readonly struct, so a plain <c>_child.Evaluate</c> on a readonly field copies the child first — for a large tree
+/// (512-bit constants are 64 bytes each) the JIT then kept a copy of the subtree and a call per row vector.
 /// </summary>
 /// <typeparam name="TVector">The vector type the kernel runs at.</typeparam>
 internal interface IFusedExpression<TVector>
@@ -141,7 +144,7 @@ internal readonly struct FusedUnary<TVector, TSimd, TKernel, TOperand>(TOperand 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        TKernel.Invoke<TVector, TSimd>(_operand.Evaluate(in columns, row));
+        TKernel.Invoke<TVector, TSimd>(Unsafe.AsRef(in _operand).Evaluate(in columns, row));
 }
 
 internal readonly struct FusedBinary<TVector, TSimd, TKernel, TLeft, TRight>(TLeft left, TRight right) : IFusedExpression<TVector>
@@ -156,7 +159,7 @@ internal readonly struct FusedBinary<TVector, TSimd, TKernel, TLeft, TRight>(TLe
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        TKernel.Invoke<TVector, TSimd>(_left.Evaluate(in columns, row), _right.Evaluate(in columns, row));
+        TKernel.Invoke<TVector, TSimd>(Unsafe.AsRef(in _left).Evaluate(in columns, row), Unsafe.AsRef(in _right).Evaluate(in columns, row));
 }
 
 internal readonly struct FusedIf<TVector, TSimd, TCondition, TThen, TOtherwise>(TCondition condition, TThen then, TOtherwise otherwise) : IFusedExpression<TVector>
@@ -172,7 +175,7 @@ internal readonly struct FusedIf<TVector, TSimd, TCondition, TThen, TOtherwise>(
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        Kernels.If<TVector, TSimd>(_condition.Evaluate(in columns, row), _then.Evaluate(in columns, row), _otherwise.Evaluate(in columns, row));
+        Kernels.If<TVector, TSimd>(Unsafe.AsRef(in _condition).Evaluate(in columns, row), Unsafe.AsRef(in _then).Evaluate(in columns, row), Unsafe.AsRef(in _otherwise).Evaluate(in columns, row));
 }
 
 /// <summary>A function with no SIMD form (exp, log, trigonometry, round): called once per lane.</summary>
@@ -187,7 +190,7 @@ internal readonly struct FusedPerLaneUnary<TVector, TSimd, TOperand>(Func<double
     public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row)
     {
         Lanes x = default;
-        TSimd.Store(_operand.Evaluate(in columns, row), ref x[0], 0);
+        TSimd.Store(Unsafe.AsRef(in _operand).Evaluate(in columns, row), ref x[0], 0);
         for (var lane = 0; lane < TSimd.Count; lane++)
         {
             x[lane] = _function(x[lane]);
@@ -212,8 +215,8 @@ internal readonly struct FusedPerLaneBinary<TVector, TSimd, TLeft, TRight>(Func<
     {
         Lanes a = default;
         Lanes b = default;
-        TSimd.Store(_left.Evaluate(in columns, row), ref a[0], 0);
-        TSimd.Store(_right.Evaluate(in columns, row), ref b[0], 0);
+        TSimd.Store(Unsafe.AsRef(in _left).Evaluate(in columns, row), ref a[0], 0);
+        TSimd.Store(Unsafe.AsRef(in _right).Evaluate(in columns, row), ref b[0], 0);
         for (var lane = 0; lane < TSimd.Count; lane++)
         {
             a[lane] = _function(a[lane], b[lane]);
