@@ -1,8 +1,12 @@
 using System.Linq.Dynamic.Core;
 using System.Linq.Expressions;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using Cohort.Formulas;
+using Cohort.Formulas.Compilation;
 
 namespace Cohort.Benchmarks;
 
@@ -10,7 +14,11 @@ namespace Cohort.Benchmarks;
 /// 1M aligned rows of 3 inputs: <c>pos(a) + 0.5*b - neg(c)</c> and a 26-node formula, through our batch evaluator
 /// (fused SIMD kernel), our scalar delegate, a hand-written loop (the floor), System.Linq.Dynamic.Core compiled
 /// lambdas (the .NET peer: one delegate call per row) and, for reference, the same arithmetic as a chain of
-/// TensorPrimitives calls over whole columns (what a .NET user vectorizing by hand would write).
+/// TensorPrimitives calls over whole columns (what a .NET user vectorizing by hand would write), the fused kernel held
+/// to 256-bit vectors (what it ran at before it used AVX-512), and the memory-traffic floor (the least any evaluator
+/// of these inputs must do: read three columns, write one).
+/// Refresh the docs/performance.md table with:
+/// <c>nice -n 5 dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter '*FormulaBenchmarks*' --job short --inProcess --iterationCount 15</c>
 /// </summary>
 [MemoryDiagnoser]
 [MinColumn]
@@ -29,6 +37,8 @@ public class FormulaBenchmarks
     private double[] _scratch2 = [];
     private CompiledFormula _small = null!;
     private CompiledFormula _large = null!;
+    private FusedKernel? _small256;
+    private FusedKernel? _large256;
     private Func<double, double, double, double> _peerSmall = null!;
     private Func<double, double, double, double> _peerLarge = null!;
 
@@ -47,6 +57,8 @@ public class FormulaBenchmarks
         _scratch2 = new double[Rows];
         _small = Cohort.Formulas.Formula.Parse(Small).Compile();
         _large = Cohort.Formulas.Formula.Parse(Large).Compile();
+        _small256 = _small.Program.FuseAt(SimdWidth.Bits256);
+        _large256 = _large.Program.FuseAt(SimdWidth.Bits256);
         _peerSmall = Peer("Math.Max(a, 0.0) + 0.5 * b - Math.Min(c, 0.0)");
         _peerLarge = Peer("Math.Max(a, 0.0) * 2 + Math.Abs(b - c) / 3 - Math.Min(c, 1.0) * 0.25 + Math.Sqrt(Math.Abs(a)) + b * c");
     }
@@ -76,6 +88,59 @@ public class FormulaBenchmarks
 
     [Benchmark]
     public void BatchEvaluator() => Compiled.EvaluateBatch([_a, _b, _c], _output);
+
+    /// <summary>The same fused kernel held to 256-bit vectors (4 rows per instruction instead of 8 with AVX-512).</summary>
+    [Benchmark]
+    public void BatchEvaluator256() => (Formula == "small" ? _small256 : _large256)!.Run([_a, _b, _c], _output);
+
+    /// <summary>
+    /// The least any evaluator must do with these inputs, whatever the formula: read the three input columns and write
+    /// the output column (missing values are NaN inside the columns, so there is no separate validity to read), here
+    /// with the cheapest operation, <c>a + b + c</c>, in 512-bit vectors (256 where AVX-512 is not accelerated). The
+    /// floor is the faster of this and <see cref="MemoryTrafficFloor256"/>. When a peer takes less than 10× the floor,
+    /// no evaluator can be 10× faster than that peer on this machine.
+    /// </summary>
+    [Benchmark]
+    public void MemoryTrafficFloor()
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            SumOfColumns<Vector512<double>, Simd512>(_a, _b, _c, _output);
+        }
+        else
+        {
+            SumOfColumns<Vector256<double>, Simd256>(_a, _b, _c, _output);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MemoryTrafficFloor"/> in 256-bit vectors: a 512-bit load of 8-byte-aligned data (what <c>new double[n]</c>
+    /// gives) crosses a cache line every time, a 256-bit one every other time, so which is faster depends on the CPU.
+    /// </summary>
+    [Benchmark]
+    public void MemoryTrafficFloor256() => SumOfColumns<Vector256<double>, Simd256>(_a, _b, _c, _output);
+
+    private static void SumOfColumns<TVector, TSimd>(double[] a, double[] b, double[] c, double[] output)
+        where TVector : struct
+        where TSimd : ISimd<TVector>
+    {
+        ref var x = ref MemoryMarshal.GetArrayDataReference(a);
+        ref var y = ref MemoryMarshal.GetArrayDataReference(b);
+        ref var z = ref MemoryMarshal.GetArrayDataReference(c);
+        ref var result = ref MemoryMarshal.GetArrayDataReference(output);
+        var rows = (nuint)output.Length;
+        var width = (nuint)TSimd.Count;
+        nuint i = 0;
+        for (; i + width <= rows; i += width)
+        {
+            TSimd.Store(TSimd.Add(TSimd.Add(TSimd.Load(in x, i), TSimd.Load(in y, i)), TSimd.Load(in z, i)), ref result, i);
+        }
+
+        for (; i < rows; i++)
+        {
+            Unsafe.Add(ref result, i) = Unsafe.Add(ref x, i) + Unsafe.Add(ref y, i) + Unsafe.Add(ref z, i);
+        }
+    }
 
     [Benchmark]
     public void ScalarDelegate()

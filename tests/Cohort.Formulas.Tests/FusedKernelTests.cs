@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using Cohort.Formulas;
 using Cohort.Formulas.Compilation;
 
@@ -32,7 +32,7 @@ public class FusedKernelTests
         var compiled = Formula.Parse(formula).Compile();
         ReadOnlyMemory<double>[] columns = [.. compiled.Inputs.Select((_, i) => new ReadOnlyMemory<double>(Column(i)))];
         var fused = compiled.Program.Fused;
-        Assert.Equal(Vector.IsHardwareAccelerated, fused is not null);
+        Assert.Equal(Simd.Preferred != SimdWidth.None, fused is not null);
         var output = new double[Rows];
         fused?.Run(columns, output);
 
@@ -41,6 +41,47 @@ public class FusedKernelTests
         Assert.Equal(chunked, batch);
         Assert.Equal(chunked, fused is null ? batch : output);
         Assert.Contains(batch, v => !double.IsNaN(v) || formula.Contains("/ 0", StringComparison.Ordinal));
+        foreach (var width in new[] { SimdWidth.Bits512, SimdWidth.Bits256, SimdWidth.Bits128 })
+        {
+            var atWidth = new double[Rows];
+            var kernel = compiled.Program.FuseAt(width);
+            Assert.NotNull(kernel);
+            Assert.Equal(width, kernel.Width);
+            kernel.Run(columns, atWidth);
+            Assert.Equal(chunked, atWidth);
+        }
+    }
+
+    [Fact]
+    public void The_batch_evaluator_runs_at_the_widest_vector_width_the_hardware_accelerates()
+    {
+        var expected = Vector512.IsHardwareAccelerated ? SimdWidth.Bits512
+            : Vector256.IsHardwareAccelerated ? SimdWidth.Bits256
+            : Vector128.IsHardwareAccelerated ? SimdWidth.Bits128
+            : SimdWidth.None;
+
+        Assert.Equal(expected, Simd.Preferred);
+        Assert.Equal(expected, Formula.Parse("d.a + 1").Compile().Program.Fused?.Width ?? SimdWidth.None);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(9)]
+    [InlineData(15)]
+    [InlineData(17)]
+    public void Row_counts_shorter_than_or_just_past_a_vector_keep_only_their_rows(int rows)
+    {
+        var compiled = Formula.Parse("coalesce(d.a, 5) * 2").Compile();
+        var a = Column(0)[..rows];
+        var output = new double[rows + 3];
+        output.AsSpan().Fill(-7);
+
+        compiled.Program.Fused?.Run([a], output.AsSpan(0, rows));
+        var expected = a.Select(v => (double.IsNaN(v) ? 5 : v) * 2).ToArray();
+
+        Assert.Equal(Simd.Preferred != SimdWidth.None ? expected : output[..rows], output[..rows]);
+        Assert.Equal([-7, -7, -7], output[rows..]);
     }
 
     [Fact]
@@ -108,7 +149,7 @@ public class FusedKernelTests
         ReadOnlyMemory<double>[] columns = [Column(0)];
         var output = new double[Rows];
 
-        Assert.Equal(fused && Vector.IsHardwareAccelerated, compiled.Program.Fused is not null);
+        Assert.Equal(fused && Simd.Preferred != SimdWidth.None, compiled.Program.Fused is not null);
         compiled.EvaluateBatch(columns, output);
 
         Assert.Equal(Math.Abs(columns[0].Span[10]) * 2, output[10]);

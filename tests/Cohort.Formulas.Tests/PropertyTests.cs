@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Numerics;
 using Cohort.Core;
 using Cohort.Formulas;
 using Cohort.Formulas.Compilation;
@@ -74,20 +73,18 @@ public class PropertyTests
         var batch = new double[rows];
         compiled.EvaluateBatch(memory, batch);
 
-        // Both batch paths on every row count, whichever EvaluateBatch picked for this one.
+        // Both batch paths on every row count, whichever EvaluateBatch picked for this one; the fused kernel at the
+        // machine's width (512 bits with AVX-512: 8 rows per vector, so most row counts end in a partial vector)
+        // and at one of the other widths.
         var chunked = new double[rows];
         compiled.Program.RunChunked(memory, chunked);
         var fusedKernel = compiled.Program.Fused;
-        Assert.True(fusedKernel is not null || !Vector.IsHardwareAccelerated, $"{compiled} was not fused.");
-        var fused = new double[rows];
-        if (fusedKernel is null)
-        {
-            chunked.CopyTo(fused);
-        }
-        else
-        {
-            fusedKernel.Run(memory, fused);
-        }
+        Assert.True(fusedKernel is not null || Simd.Preferred == SimdWidth.None, $"{compiled} was not fused.");
+        Assert.Equal(Simd.Preferred, fusedKernel?.Width ?? SimdWidth.None);
+        var fused = Fused(fusedKernel, memory, chunked);
+        SimdWidth[] others = [.. Enum.GetValues<SimdWidth>().Where(w => w != SimdWidth.None && w != Simd.Preferred)];
+        var otherWidth = others[random.Next(others.Length)];
+        var narrower = Fused(compiled.Program.FuseAt(otherWidth), memory, chunked);
 
         var interpreter = new Interpreter([], [.. columns.Select(c => new ReadOnlyMemory<double>(c))]);
         for (var row = 0; row < rows; row++)
@@ -100,7 +97,24 @@ public class PropertyTests
             Assert.True(Same(expected, batch[row]), $"{compiled} row {row} [{string.Join(", ", inputs)}]: interpreter {expected}, batch {batch[row]}");
             Assert.True(Same(expected, chunked[row]), $"{compiled} row {row} [{string.Join(", ", inputs)}]: interpreter {expected}, chunked {chunked[row]}");
             Assert.True(Same(expected, fused[row]), $"{compiled} row {row} of {rows} [{string.Join(", ", inputs)}]: interpreter {expected}, fused {fused[row]}");
+            Assert.True(Same(expected, narrower[row]), $"{compiled} row {row} of {rows} [{string.Join(", ", inputs)}]: interpreter {expected}, fused at {otherWidth} {narrower[row]}");
         }
+    }
+
+    /// <summary>The kernel's results (a copy of the fallback's where it could not be built).</summary>
+    private static double[] Fused(FusedKernel? kernel, ReadOnlyMemory<double>[] columns, double[] fallback)
+    {
+        var output = new double[fallback.Length];
+        if (kernel is null)
+        {
+            fallback.CopyTo(output, 0);
+        }
+        else
+        {
+            kernel.Run(columns, output);
+        }
+
+        return output;
     }
 
     [Property(MaxTest = 500)]
@@ -143,7 +157,7 @@ public class PropertyTests
         if (random.Next(2) == 0)
         {
             // Generating the fused kernel makes every later batch use it, whatever its size.
-            Assert.Equal(Vector.IsHardwareAccelerated, compiled.Program.Fused is not null);
+            Assert.Equal(Simd.Preferred != SimdWidth.None, compiled.Program.Fused is not null);
         }
 
         compiled.EvaluateBatch(memory, timestamps, batch);

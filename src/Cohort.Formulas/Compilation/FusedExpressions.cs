@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -56,12 +55,18 @@ internal ref struct FusedColumns
 
 /// <summary>
 /// One node of a fused kernel: a value type whose generic arguments are its children, so that the JIT specializes
-/// and inlines the whole formula into one loop (no per-node calls, no intermediate columns).
+/// and inlines the whole formula into one loop (no per-node calls, no intermediate columns). Every node is generic over
+/// the vector type and its operations (<see cref="ISimd{TVector}"/>), so one tree shape serves every width.
+/// A node calls its children through <c>Unsafe.AsRef(in _child)</c>: C# cannot know that a generic child is a
+/// readonly struct, so a plain <c>_child.Evaluate</c> on a readonly field copies the child first — for a large tree
+/// (512-bit constants are 64 bytes each) the JIT then kept a copy of the subtree and a call per row vector.
 /// </summary>
-internal interface IFusedExpression
+/// <typeparam name="TVector">The vector type the kernel runs at.</typeparam>
+internal interface IFusedExpression<TVector>
+    where TVector : struct
 {
-    /// <summary>The node's values for the <see cref="Vector{T}.Count"/> rows starting at <paramref name="row"/>.</summary>
-    Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row);
+    /// <summary>The node's values for the vector of rows starting at <paramref name="row"/>.</summary>
+    TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row);
 }
 
 /// <summary>A column index known to the JIT.</summary>
@@ -110,99 +115,113 @@ internal readonly struct Column7 : IColumnIndex
     public static int Value => 7;
 }
 
-internal readonly struct FusedInput<TColumn> : IFusedExpression
+internal readonly struct FusedInput<TVector, TSimd, TColumn> : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
     where TColumn : IColumnIndex
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        Vector.LoadUnsafe(in columns.Start(TColumn.Value), row);
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) => TSimd.Load(in columns.Start(TColumn.Value), row);
 }
 
-internal readonly struct FusedConstant(double value) : IFusedExpression
+internal readonly struct FusedConstant<TVector, TSimd>(double value) : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
 {
-    private readonly Vector<double> _value = new(value);
+    private readonly TVector _value = TSimd.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) => _value;
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) => _value;
 }
 
-internal readonly struct FusedUnary<TKernel, TOperand>(TOperand operand) : IFusedExpression
+internal readonly struct FusedUnary<TVector, TSimd, TKernel, TOperand>(TOperand operand) : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
     where TKernel : IUnaryKernel
-    where TOperand : struct, IFusedExpression
+    where TOperand : struct, IFusedExpression<TVector>
 {
     private readonly TOperand _operand = operand;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        TKernel.Invoke(_operand.Evaluate(in columns, row));
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        TKernel.Invoke<TVector, TSimd>(Unsafe.AsRef(in _operand).Evaluate(in columns, row));
 }
 
-internal readonly struct FusedBinary<TKernel, TLeft, TRight>(TLeft left, TRight right) : IFusedExpression
+internal readonly struct FusedBinary<TVector, TSimd, TKernel, TLeft, TRight>(TLeft left, TRight right) : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
     where TKernel : IBinaryKernel
-    where TLeft : struct, IFusedExpression
-    where TRight : struct, IFusedExpression
+    where TLeft : struct, IFusedExpression<TVector>
+    where TRight : struct, IFusedExpression<TVector>
 {
     private readonly TLeft _left = left;
     private readonly TRight _right = right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        TKernel.Invoke(_left.Evaluate(in columns, row), _right.Evaluate(in columns, row));
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        TKernel.Invoke<TVector, TSimd>(Unsafe.AsRef(in _left).Evaluate(in columns, row), Unsafe.AsRef(in _right).Evaluate(in columns, row));
 }
 
-internal readonly struct FusedIf<TCondition, TThen, TOtherwise>(TCondition condition, TThen then, TOtherwise otherwise) : IFusedExpression
-    where TCondition : struct, IFusedExpression
-    where TThen : struct, IFusedExpression
-    where TOtherwise : struct, IFusedExpression
+internal readonly struct FusedIf<TVector, TSimd, TCondition, TThen, TOtherwise>(TCondition condition, TThen then, TOtherwise otherwise) : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
+    where TCondition : struct, IFusedExpression<TVector>
+    where TThen : struct, IFusedExpression<TVector>
+    where TOtherwise : struct, IFusedExpression<TVector>
 {
     private readonly TCondition _condition = condition;
     private readonly TThen _then = then;
     private readonly TOtherwise _otherwise = otherwise;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
-        Kernels.If(_condition.Evaluate(in columns, row), _then.Evaluate(in columns, row), _otherwise.Evaluate(in columns, row));
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row) =>
+        Kernels.If<TVector, TSimd>(Unsafe.AsRef(in _condition).Evaluate(in columns, row), Unsafe.AsRef(in _then).Evaluate(in columns, row), Unsafe.AsRef(in _otherwise).Evaluate(in columns, row));
 }
 
 /// <summary>A function with no SIMD form (exp, log, trigonometry, round): called once per lane.</summary>
-internal readonly struct FusedPerLaneUnary<TOperand>(Func<double, double> function, TOperand operand) : IFusedExpression
-    where TOperand : struct, IFusedExpression
+internal readonly struct FusedPerLaneUnary<TVector, TSimd, TOperand>(Func<double, double> function, TOperand operand) : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
+    where TOperand : struct, IFusedExpression<TVector>
 {
     private readonly Func<double, double> _function = function;
     private readonly TOperand _operand = operand;
 
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row)
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row)
     {
-        var x = _operand.Evaluate(in columns, row);
-        var result = x;
-        for (var lane = 0; lane < Vector<double>.Count; lane++)
+        Lanes x = default;
+        TSimd.Store(Unsafe.AsRef(in _operand).Evaluate(in columns, row), ref x[0], 0);
+        for (var lane = 0; lane < TSimd.Count; lane++)
         {
-            result = result.WithElement(lane, _function(x.GetElement(lane)));
+            x[lane] = _function(x[lane]);
         }
 
-        return result;
+        return TSimd.Load(in x[0], 0);
     }
 }
 
 /// <summary>A binary operation with no SIMD form (%, ^, pow, log with a base, round with digits): called once per lane.</summary>
-internal readonly struct FusedPerLaneBinary<TLeft, TRight>(Func<double, double, double> function, TLeft left, TRight right) : IFusedExpression
-    where TLeft : struct, IFusedExpression
-    where TRight : struct, IFusedExpression
+internal readonly struct FusedPerLaneBinary<TVector, TSimd, TLeft, TRight>(Func<double, double, double> function, TLeft left, TRight right) : IFusedExpression<TVector>
+    where TVector : struct
+    where TSimd : ISimd<TVector>
+    where TLeft : struct, IFusedExpression<TVector>
+    where TRight : struct, IFusedExpression<TVector>
 {
     private readonly Func<double, double, double> _function = function;
     private readonly TLeft _left = left;
     private readonly TRight _right = right;
 
-    public Vector<double> Evaluate(scoped ref readonly FusedColumns columns, nuint row)
+    public TVector Evaluate(scoped ref readonly FusedColumns columns, nuint row)
     {
-        var a = _left.Evaluate(in columns, row);
-        var b = _right.Evaluate(in columns, row);
-        var result = a;
-        for (var lane = 0; lane < Vector<double>.Count; lane++)
+        Lanes a = default;
+        Lanes b = default;
+        TSimd.Store(Unsafe.AsRef(in _left).Evaluate(in columns, row), ref a[0], 0);
+        TSimd.Store(Unsafe.AsRef(in _right).Evaluate(in columns, row), ref b[0], 0);
+        for (var lane = 0; lane < TSimd.Count; lane++)
         {
-            result = result.WithElement(lane, _function(a.GetElement(lane), b.GetElement(lane)));
+            a[lane] = _function(a[lane], b[lane]);
         }
 
-        return result;
+        return TSimd.Load(in a[0], 0);
     }
 }
