@@ -69,8 +69,8 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IPointDeleter
 
     /// <summary>
     /// Deletes the tenant's points before <paramref name="before"/> (Unix nanoseconds), in every series, in one
-    /// transaction of the tenant's file; series left without points are forgotten. A tenant with no file is left
-    /// without one. The file does not shrink (SQLite reuses the freed pages); run <c>VACUUM</c> to give them back.
+    /// transaction of the tenant's file (series and field definitions are kept). A tenant with no file is left without
+    /// one. The file does not shrink (SQLite reuses the freed pages); run <c>VACUUM</c> to give them back.
     /// </summary>
     public ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
     {

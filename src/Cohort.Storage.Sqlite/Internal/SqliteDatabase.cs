@@ -94,8 +94,8 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>
-    /// Deletes the tenant's points before <paramref name="before"/> and the series left without points, in one
-    /// transaction; returns the number of field values deleted.
+    /// Deletes the tenant's points before <paramref name="before"/> in one transaction; returns the number of field
+    /// values deleted.
     /// </summary>
     public async ValueTask<int> DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken)
     {
@@ -366,11 +366,9 @@ internal sealed class SqliteDatabase : IDisposable
         command.CommandText = "DELETE FROM points WHERE series_id IN (SELECT id FROM series WHERE tenant = $tenant) AND time < $before;";
         var deleted = command.ExecuteNonQuery();
 
-        // Series with no point left are forgotten; fields keep their kind (a field keeps its first type).
-        command.CommandText = "DELETE FROM series WHERE tenant = $tenant AND NOT EXISTS (SELECT 1 FROM points p WHERE p.series_id = series.id);";
-        command.ExecuteNonQuery();
+        // Series and field rows stay: a writer in another process may hold their ids, and an emptied series has no
+        // points to read. Fields keep their kind (a field keeps its first type within a measurement).
         transaction.Commit();
-        _seriesIds.Clear();
         Log.Deleted(_logger, Path, deleted, before);
         return deleted;
     }
