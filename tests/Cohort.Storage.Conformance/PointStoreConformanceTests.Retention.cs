@@ -116,6 +116,25 @@ public abstract partial class PointStoreConformanceTests
     }
 
     [Fact]
+    public async Task Deleting_while_writing_after_the_cutoff_loses_none_of_the_new_points()
+    {
+        var tenant = NewTenant();
+        await WriteAsync(tenant, RetentionPoints());
+        var writes = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            var batch = Enumerable.Range(0, 50).Select(j => new Point("w", TagSet.Create(("writer", i.ToString(System.Globalization.CultureInfo.InvariantCulture))), "f", (long)j, Cutoff + (j * Week / 10))).ToArray();
+            Assert.True((await WriteAsync(tenant, batch)).IsComplete);
+        })).ToList();
+        var deletes = Enumerable.Range(0, 3).Select(_ => Task.Run(async () => await Deleter.DeleteBeforeAsync(tenant, Cutoff))).ToList();
+
+        await Task.WhenAll(writes.Concat(deletes));
+
+        var read = await ReadAllAsync(tenant);
+        Assert.Equal(8 * 50, read.Count(p => p.Measurement == "w"));
+        Assert.DoesNotContain(read, p => p.Timestamp < Cutoff);
+    }
+
+    [Fact]
     public async Task Deleting_before_the_end_of_time_removes_everything()
     {
         var tenant = NewTenant();
