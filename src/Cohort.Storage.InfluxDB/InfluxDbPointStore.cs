@@ -81,41 +81,26 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IPointDelet
             return new WriteResult(0, []);
         }
 
-        EnterWrite();
-        try
+        return await ExclusiveAsync(tenant, async database =>
         {
-            var database = _options.DatabaseFor(tenant);
-            var gate = _gates.GetOrAdd(database, static _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
+            if (!_kinds.TryGetValue(database, out var kinds))
+            {
+                kinds = await LoadKindsAsync(database, cancellationToken).ConfigureAwait(false);
+                _kinds[database] = kinds;
+            }
+
             try
             {
-                await EnsureDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
-                if (!_kinds.TryGetValue(database, out var kinds))
-                {
-                    kinds = await LoadKindsAsync(database, cancellationToken).ConfigureAwait(false);
-                    _kinds[database] = kinds;
-                }
-
-                try
-                {
-                    return await WriteCoreAsync(database, kinds, batch, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    // The cache may hold kinds of values that never landed: learn them again from the server.
-                    _kinds.TryRemove(database, out _);
-                    throw;
-                }
+                return await WriteCoreAsync(database, kinds, batch, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch
             {
-                gate.Release();
+                // The cache may hold kinds of values that never landed: learn them again from the server.
+                _kinds.TryRemove(database, out _);
+                throw;
             }
-        }
-        finally
-        {
-            ExitWrite();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -148,6 +133,31 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IPointDelet
             return; // nothing can be stored before the earliest timestamp
         }
 
+        await ExclusiveAsync(tenant, async database =>
+        {
+            if (_options.ApiVersion == InfluxDbApiVersion.V2)
+            {
+                await DeleteV2Async(database, before, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var statement = "DELETE WHERE time < " + Math.Min(before, MaxTimestamp + 1).ToString(CultureInfo.InvariantCulture);
+                await QueryRowsAsync(database, statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Measurements left empty may forget their fields: learn the kinds again from the server.
+            _kinds.TryRemove(database, out _);
+            Log.Deleted(_logger, database, before);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a change to a tenant's database alone among this process's changes to it (writes, deletions), counted as
+    /// in flight for <see cref="DisposeAsync"/>.
+    /// </summary>
+    private async Task<T> ExclusiveAsync<T>(Tenant tenant, Func<string, Task<T>> operation, CancellationToken cancellationToken)
+    {
         EnterWrite();
         try
         {
@@ -156,19 +166,7 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IPointDelet
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (_options.ApiVersion == InfluxDbApiVersion.V2)
-                {
-                    await DeleteV2Async(database, before, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    var statement = "DELETE WHERE time < " + Math.Min(before, MaxTimestamp + 1).ToString(CultureInfo.InvariantCulture);
-                    await QueryRowsAsync(database, statement, cancellationToken).ConfigureAwait(false);
-                }
-
-                // Measurements left empty may forget their fields: learn the kinds again from the server.
-                _kinds.TryRemove(database, out _);
-                Log.Deleted(_logger, database, before);
+                return await operation(database).ConfigureAwait(false);
             }
             finally
             {

@@ -316,16 +316,7 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader
                 continue;
             }
 
-            await using (var materialize = RawCommand(connection, RollupSql.Materialize(schema, row.Relation, rollup), rollup, row.Watermark, to))
-            {
-                materialize.CommandTimeout = 0;
-                await materialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await using var move = new NpgsqlCommand(RollupSql.SetWatermark(schema), connection);
-            move.Parameters.AddWithValue("id", row.Id);
-            move.Parameters.AddWithValue("watermark", to);
-            await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await MaterializeAsync(connection, schema, row, rollup, to, cancellationToken).ConfigureAwait(false);
             Log.RollupRefreshed(_store.Logger, schema, rollup.Field, to);
         }
     }
@@ -427,16 +418,7 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader
 
             if (to > found.Watermark)
             {
-                await using (var materialize = RawCommand(connection, RollupSql.Materialize(schema, found.Relation, rollup), rollup, found.Watermark, to))
-                {
-                    materialize.CommandTimeout = 0;
-                    await materialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await using var move = new NpgsqlCommand(RollupSql.SetWatermark(schema), connection);
-                move.Parameters.AddWithValue("id", found.Id);
-                move.Parameters.AddWithValue("watermark", to);
-                await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await MaterializeAsync(connection, schema, found, rollup, to, cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -444,6 +426,21 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader
             Log.RollupRefreshed(_store.Logger, schema, rollup.Field, watermark);
             return true;
         }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Materialises a plain-path rollup's buckets of [watermark, <paramref name="to"/>) and moves its watermark there.</summary>
+    private static async ValueTask MaterializeAsync(NpgsqlConnection connection, string schema, RegistryRow row, RollupDefinition rollup, long to, CancellationToken cancellationToken)
+    {
+        await using (var materialize = RawCommand(connection, RollupSql.Materialize(schema, row.Relation, rollup), rollup, row.Watermark, to))
+        {
+            materialize.CommandTimeout = 0;
+            await materialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var move = new NpgsqlCommand(RollupSql.SetWatermark(schema), connection);
+        move.Parameters.AddWithValue("id", row.Id);
+        move.Parameters.AddWithValue("watermark", to);
+        await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static async ValueTask<RegistryRow?> FindAsync(NpgsqlConnection connection, string schema, RollupDefinition rollup, string lockClause, CancellationToken cancellationToken)
     {
