@@ -17,6 +17,7 @@ internal static class CommandCatalog
             yield return command;
         }
 
+        yield return PurgeCommands.Create();
         yield return StudyCommands.Create();
         foreach (var command in EncryptionCommands.Create())
         {

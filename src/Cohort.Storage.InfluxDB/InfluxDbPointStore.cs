@@ -16,13 +16,14 @@ namespace Cohort.Storage.InfluxDB;
 /// <summary>
 /// A Cohort store on InfluxDB's HTTP API: writes line protocol (v1 <c>/write</c> or v2 <c>/api/v2/write</c>), reads
 /// with InfluxQL (<c>/query</c>, chunked), one database (or bucket) per tenant, held to the Cohort store contract
-/// (docs/storage.md, "InfluxDB adapter").
+/// (docs/storage.md, "InfluxDB adapter"). Retention: <see cref="DeleteBeforeAsync"/> deletes a tenant's points
+/// before a cutoff (InfluxQL <c>DELETE</c> on 1.x, <c>/api/v2/delete</c> on 2.x).
 /// </summary>
 /// <remarks>
 /// Thread-safe. Writes of one tenant are serialised in process (the field-kind checks need one writer's view);
 /// writes of different tenants and all reads run concurrently. Disposing waits for writes in flight.
 /// </remarks>
-public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDisposable, IDisposable
+public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IPointDeleter, IAsyncDisposable, IDisposable
 {
     private const long MinTimestamp = -9_223_372_036_854_775_806;
     private const long MaxTimestamp = 9_223_372_036_854_775_806;
@@ -80,6 +81,83 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
             return new WriteResult(0, []);
         }
 
+        return await ExclusiveAsync(tenant, async database =>
+        {
+            await EnsureDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
+            if (!_kinds.TryGetValue(database, out var kinds))
+            {
+                kinds = await LoadKindsAsync(database, cancellationToken).ConfigureAwait(false);
+                _kinds[database] = kinds;
+            }
+
+            try
+            {
+                return await WriteCoreAsync(database, kinds, batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The cache may hold kinds of values that never landed: learn them again from the server.
+                _kinds.TryRemove(database, out _);
+                throw;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<Point> ReadAsync(Tenant tenant, PointQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return ReadCoreAsync(_options.DatabaseFor(tenant), query, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes every point of the tenant's database (v2: bucket) before <paramref name="before"/> (Unix nanoseconds),
+    /// in every measurement: InfluxQL <c>DELETE WHERE time &lt; before</c> on 1.x, <c>POST /api/v2/delete</c> over
+    /// [1677-09-21, before - 1 ns] (both ends inclusive) with no predicate on 2.x, since the bucket is the tenant's.
+    /// Waits for the tenant's writes in flight. A database or bucket that does not exist is not an error. With
+    /// <see cref="InfluxDbStoreOptions.Database"/> set, every tenant shares that database and this deletes from it.
+    /// </summary>
+    /// <exception cref="StoreUnavailableException">InfluxDB cannot be reached.</exception>
+    /// <exception cref="CohortException">InfluxDB refused the deletion.</exception>
+    public async ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
+    {
+        if (tenant.Id is null)
+        {
+            throw new ArgumentException("The tenant is default(Tenant); create one with new Tenant(id).", nameof(tenant));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (before <= MinTimestamp)
+        {
+            return; // nothing can be stored before the earliest timestamp
+        }
+
+        await ExclusiveAsync(tenant, async database =>
+        {
+            if (_options.ApiVersion == InfluxDbApiVersion.V2)
+            {
+                await DeleteV2Async(database, before, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var statement = "DELETE WHERE time < " + Math.Min(before, MaxTimestamp + 1).ToString(CultureInfo.InvariantCulture);
+                await QueryRowsAsync(database, statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Measurements left empty may forget their fields: learn the kinds again from the server.
+            _kinds.TryRemove(database, out _);
+            Log.Deleted(_logger, database, before);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a change to a tenant's database alone among this process's changes to it (writes, deletions), counted as
+    /// in flight for <see cref="DisposeAsync"/>.
+    /// </summary>
+    private async Task<T> ExclusiveAsync<T>(Tenant tenant, Func<string, Task<T>> operation, CancellationToken cancellationToken)
+    {
         EnterWrite();
         try
         {
@@ -88,23 +166,7 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await EnsureDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
-                if (!_kinds.TryGetValue(database, out var kinds))
-                {
-                    kinds = await LoadKindsAsync(database, cancellationToken).ConfigureAwait(false);
-                    _kinds[database] = kinds;
-                }
-
-                try
-                {
-                    return await WriteCoreAsync(database, kinds, batch, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    // The cache may hold kinds of values that never landed: learn them again from the server.
-                    _kinds.TryRemove(database, out _);
-                    throw;
-                }
+                return await operation(database).ConfigureAwait(false);
             }
             finally
             {
@@ -117,12 +179,28 @@ public sealed class InfluxDbPointStore : IPointWriter, IPointReader, IAsyncDispo
         }
     }
 
-    /// <inheritdoc />
-    public IAsyncEnumerable<Point> ReadAsync(Tenant tenant, PointQuery query, CancellationToken cancellationToken = default)
+    private async Task DeleteV2Async(string bucket, long before, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return ReadCoreAsync(_options.DatabaseFor(tenant), query, cancellationToken);
+        var body = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["start"] = InfluxQl.Rfc3339Nano(MinTimestamp),
+            ["stop"] = InfluxQl.Rfc3339Nano(Math.Min(before - 1, MaxTimestamp)),
+        });
+        var uri = new Uri(_base, $"api/v2/delete?org={Uri.EscapeDataString(_options.Organization!)}&bucket={Uri.EscapeDataString(bucket)}");
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, Encoding.UTF8, "application/json") },
+            streaming: false,
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return; // no bucket: nothing was ever written for this tenant
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            var message = WriteErrors.MessageOf(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            throw new CohortException($"InfluxDB at {_base} refused to delete from '{bucket}' (HTTP {(int)response.StatusCode}): {message}");
+        }
     }
 
     /// <summary>Waits for writes in flight, then releases the HTTP client.</summary>

@@ -10,8 +10,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class InfluxDbServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="InfluxDbPointStore"/> as a singleton and as the <see cref="IPointWriter"/> and
-    /// <see cref="IPointReader"/> (unless others are registered already), with options validated at start. The store
+    /// Registers <see cref="InfluxDbPointStore"/> as a singleton and as the <see cref="IPointWriter"/>,
+    /// <see cref="IPointReader"/> and <see cref="IPointDeleter"/> (unless others are registered already), with options validated at start. The store
     /// owns its <see cref="HttpClient"/> (a pooled <see cref="System.Net.Http.SocketsHttpHandler"/>).
     /// </summary>
     public static IServiceCollection AddCohortInfluxDB(this IServiceCollection services, Action<InfluxDbStoreOptions>? configure = null)
@@ -31,6 +31,7 @@ public static class InfluxDbServiceCollectionExtensions
             provider.GetService<TimeProvider>()));
         services.TryAddSingleton<IPointWriter>(static provider => provider.GetRequiredService<InfluxDbPointStore>());
         services.TryAddSingleton<IPointReader>(static provider => provider.GetRequiredService<InfluxDbPointStore>());
+        services.TryAddSingleton<IPointDeleter>(static provider => provider.GetRequiredService<InfluxDbPointStore>());
         return services;
     }
 }

@@ -14,9 +14,10 @@ namespace Cohort.Storage.Postgres;
 /// The PostgreSQL store: one schema per tenant (<c>&lt;prefix&gt;&lt;tenant id&gt;</c>), points in a table partitioned
 /// by week (or a TimescaleDB hypertable when the extension is installed), batches written with binary COPY into a
 /// staging table and one set-based upsert, in one transaction each; continuous rollups pushed down as SQL
-/// (<see cref="Rollups"/>). Thread-safe. Held to the Cohort store contract (docs/storage.md).
+/// (<see cref="Rollups"/>). Thread-safe. Held to the Cohort store contract (docs/storage.md). Retention:
+/// <see cref="DeleteBeforeAsync"/> deletes a tenant's raw points before a cutoff and keeps its rollups.
 /// </summary>
-public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDisposable
+public sealed class PostgresPointStore : IPointWriter, IPointReader, IPointDeleter, IAsyncDisposable
 {
     private const int MaxAttempts = 5;
     private const int MaxNewPartitionsPerBatch = 8;
@@ -89,6 +90,39 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckTenant(tenant);
         return ReadCoreAsync(tenant, query, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the tenant's raw points before <paramref name="before"/> (Unix nanoseconds), in every series, and keeps
+    /// its rollups: every maintained rollup is first materialised up to the end of the bucket holding the cutoff, so
+    /// the buckets of the deleted points stay as they were, and buckets before the cutoff are final from then on (a late
+    /// point there no longer changes them). Whole weekly partitions (TimescaleDB: chunks) before the cutoff are
+    /// dropped, the rest is deleted; one transaction (TimescaleDB: the continuous aggregates are refreshed before it,
+    /// and their refresh policies moved after it so that they never refresh the deleted range). Idempotent; a tenant
+    /// with no data is not an error. Series and field definitions are kept.
+    /// </summary>
+    /// <exception cref="StoreUnavailableException">The server cannot be reached.</exception>
+    public async ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var schema = GetSchemaName(tenant);
+        cancellationToken.ThrowIfCancellationRequested();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await DeleteCoreAsync(schema, before, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (attempt < MaxAttempts && PostgresErrors.IsRetryable(exception))
+            {
+                Log.Retrying(_logger, schema, attempt);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException && Fail(exception, cancellationToken) is { } mapped)
+            {
+                throw mapped;
+            }
+        }
     }
 
     /// <summary>Disposes the data source when the store created it.</summary>
@@ -186,6 +220,17 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
             Log.Migrated(_logger, schema, 2, timescale);
         }
 
+        if (version < 3)
+        {
+            foreach (var statement in PostgresSql.Migration3(schema))
+            {
+                await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(connection, $"INSERT INTO {s}.cohort_schema_version (version, description) VALUES (3, 'retention record')", cancellationToken).ConfigureAwait(false);
+            Log.Migrated(_logger, schema, 3, timescale);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _migrated[schema] = true;
     }
@@ -264,6 +309,102 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IAsyncDispo
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- Retention ------------------------------------------------------------------------------------------------
+
+    private async ValueTask DeleteCoreAsync(string schema, long before, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await SchemaReadyAsync(connection, schema, cancellationToken).ConfigureAwait(false))
+        {
+            return; // nothing was ever written for this tenant
+        }
+
+        await EnsureSchemaAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+        var timescale = await DetectTimescaleAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (timescale)
+        {
+            // Continuous aggregates are refreshed outside a transaction block: materialise what is about to go.
+            await PostgresRollupManager.RefreshBeforePurgeAsync(connection, schema, before, cancellationToken).ConfigureAwait(false);
+        }
+
+        var s = PostgresSql.Quote(schema);
+        int dropped;
+        long deleted;
+        var droppedWeeks = new List<long>();
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await LockAsync(connection, schema, cancellationToken).ConfigureAwait(false); // no partition is created meanwhile
+            if (!timescale)
+            {
+                await Rollups.MaterializeBeforePurgeAsync(connection, schema, before, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (timescale)
+            {
+                // Whole chunks before the cutoff go at once.
+                await using var drop = new NpgsqlCommand($"SELECT count(*) FROM drop_chunks({PostgresSql.Literal(s + ".points")}::regclass, older_than => @before::bigint)", connection);
+                drop.Parameters.AddWithValue("before", before);
+                dropped = (int)(long)(await drop.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            else
+            {
+                // Whole weekly partitions before the cutoff are dropped rather than emptied row by row.
+                await using (var list = new NpgsqlCommand(PostgresSql.ListPartitions, connection))
+                {
+                    list.Parameters.AddWithValue("points", s + ".points");
+                    await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (PostgresSql.WeekOfPartition(reader.GetString(0)) is { } week && (week + 1) * PostgresSql.PartitionWidth <= before)
+                        {
+                            droppedWeeks.Add(week);
+                        }
+                    }
+                }
+
+                foreach (var week in droppedWeeks)
+                {
+                    await ExecuteAsync(connection, $"DROP TABLE {s}.{PostgresSql.Quote(PostgresSql.PartitionName(week))}", cancellationToken).ConfigureAwait(false);
+                }
+
+                dropped = droppedWeeks.Count;
+            }
+
+            await using (var delete = new NpgsqlCommand($"DELETE FROM {s}.points WHERE time < @before", connection) { CommandTimeout = 0 })
+            {
+                delete.Parameters.AddWithValue("before", before);
+                deleted = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var record = new NpgsqlCommand(PostgresSql.RecordPurge(schema), connection))
+            {
+                record.Parameters.AddWithValue("before", before);
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var week in droppedWeeks)
+        {
+            _partitions.TryRemove((schema, week), out _); // a later write there creates it again
+        }
+
+        if (timescale)
+        {
+            await Rollups.MovePoliciesAfterPurgeAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.Purged(_logger, schema, before, deleted, dropped);
+    }
+
+    /// <summary>The latest cutoff the schema's raw points were deleted before, or null when never purged.</summary>
+    internal static async ValueTask<long?> PurgedBeforeAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(PostgresSql.PurgedBefore(schema), connection);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long before ? before : null;
     }
 
     // ---- Reads ----------------------------------------------------------------------------------------------------

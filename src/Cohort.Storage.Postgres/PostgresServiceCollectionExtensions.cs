@@ -10,8 +10,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PostgresServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="PostgresPointStore"/> as a singleton and as the <see cref="IPointWriter"/> and
-    /// <see cref="IPointReader"/>, and its <see cref="PostgresPointStore.Rollups"/> as the <see cref="IRollupManager"/>
+    /// Registers <see cref="PostgresPointStore"/> as a singleton and as the <see cref="IPointWriter"/>,
+    /// <see cref="IPointReader"/> and <see cref="IPointDeleter"/>, and its <see cref="PostgresPointStore.Rollups"/> as the <see cref="IRollupManager"/>
     /// and <see cref="IRollupReader"/> (each unless one is registered already: call it before <c>AddCohortAggregation</c>
     /// to have rollups pushed down to PostgreSQL), with options validated at start.
     /// </summary>
@@ -32,6 +32,7 @@ public static class PostgresServiceCollectionExtensions
             provider.GetService<TimeProvider>()));
         services.TryAddSingleton<IPointWriter>(static provider => provider.GetRequiredService<PostgresPointStore>());
         services.TryAddSingleton<IPointReader>(static provider => provider.GetRequiredService<PostgresPointStore>());
+        services.TryAddSingleton<IPointDeleter>(static provider => provider.GetRequiredService<PostgresPointStore>());
         services.TryAddSingleton<IRollupManager>(static provider => provider.GetRequiredService<PostgresPointStore>().Rollups);
         services.TryAddSingleton<IRollupReader>(static provider => provider.GetRequiredService<PostgresPointStore>().Rollups);
         return services;

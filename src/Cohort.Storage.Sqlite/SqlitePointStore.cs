@@ -14,8 +14,9 @@ namespace Cohort.Storage.Sqlite;
 /// Thread-safe; writes to one file are serialised, reads run beside them on snapshots. Held to the Cohort store
 /// contract (docs/storage.md): merge on overwrite, start-inclusive end-exclusive ranges, series-then-time order,
 /// tenant isolation, and a field keeping its first type within a measurement (other types come back as rejections).
+/// Retention: <see cref="DeleteBeforeAsync"/> deletes a tenant's points before a cutoff.
 /// </summary>
-public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposable, IDisposable
+public sealed class SqlitePointStore : IPointWriter, IPointReader, IPointDeleter, IAsyncDisposable, IDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly string _directory;
@@ -66,6 +67,19 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
         return ReadCoreAsync(tenant, query, cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes the tenant's points before <paramref name="before"/> (Unix nanoseconds), in every series, in one
+    /// transaction of the tenant's file (series and field definitions are kept). A tenant with no file is left without
+    /// one. The file does not shrink (SQLite reuses the freed pages); run <c>VACUUM</c> to give them back.
+    /// </summary>
+    public ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckTenant(tenant);
+        cancellationToken.ThrowIfCancellationRequested();
+        return DeleteCoreAsync(tenant, before, cancellationToken);
+    }
+
     /// <summary>Closes the database files.</summary>
     public void Dispose()
     {
@@ -105,6 +119,18 @@ public sealed class SqlitePointStore : IPointWriter, IPointReader, IAsyncDisposa
         var result = await GetDatabase(tenant).WriteAsync(tenant, batch, cancellationToken).ConfigureAwait(false);
         _metrics.Record(result.Written, result.Rejections.Length, start);
         return result;
+    }
+
+    private async ValueTask DeleteCoreAsync(Tenant tenant, long before, CancellationToken cancellationToken)
+    {
+        var database = GetDatabase(tenant);
+        if (!File.Exists(database.Path))
+        {
+            return; // nothing was ever written for this tenant
+        }
+
+        var deleted = await database.DeleteBeforeAsync(tenant, before, cancellationToken).ConfigureAwait(false);
+        _metrics.RecordDeleted(deleted);
     }
 
     private async IAsyncEnumerable<Point> ReadCoreAsync(Tenant tenant, PointQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -11,8 +11,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SqliteServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="SqlitePointStore"/> as a singleton and as the <see cref="IPointWriter"/> and
-    /// <see cref="IPointReader"/> (unless others are registered already), with options validated at start.
+    /// Registers <see cref="SqlitePointStore"/> as a singleton and as the <see cref="IPointWriter"/>,
+    /// <see cref="IPointReader"/> and <see cref="IPointDeleter"/> (unless others are registered already), with options validated at start.
     /// </summary>
     public static IServiceCollection AddCohortSqlite(this IServiceCollection services, Action<SqliteStoreOptions>? configure = null)
     {
@@ -31,6 +31,7 @@ public static class SqliteServiceCollectionExtensions
             provider.GetService<IMeterFactory>()));
         services.TryAddSingleton<IPointWriter>(static provider => provider.GetRequiredService<SqlitePointStore>());
         services.TryAddSingleton<IPointReader>(static provider => provider.GetRequiredService<SqlitePointStore>());
+        services.TryAddSingleton<IPointDeleter>(static provider => provider.GetRequiredService<SqlitePointStore>());
         return services;
     }
 }

@@ -11,7 +11,7 @@ namespace Cohort.Storage.Conformance;
 /// implements <see cref="CreateStoreAsync"/> and <see cref="MakeUnavailableAsync"/>, and inherits every test.
 /// Each test writes under fresh tenant ids, so a shared server needs no cleaning between tests.
 /// </summary>
-public abstract class PointStoreConformanceTests : IAsyncLifetime
+public abstract partial class PointStoreConformanceTests : IAsyncLifetime
 {
     private StoreUnderTest? _store;
 

@@ -183,6 +183,34 @@ public abstract class RollupConformanceTests
         Assert.Equal(-7, buckets[0].First);
     }
 
+    [Fact]
+    public async Task Buckets_materialised_before_a_purge_of_the_raw_points_survive_it_and_later_refreshes()
+    {
+        await using var backend = await CreateAsync();
+        var deleter = backend.Deleter ?? throw new InvalidOperationException("The backend under test has no deleter (RollupsUnderTest.Deleter).");
+        await backend.Manager.EnsureRollupAsync(Solar);
+        await backend.Manager.EnsureRollupAsync(Solar with { Tenant = TenantB });
+        await WriteAsync(backend, TenantA, Day(hours: 5));
+        await WriteAsync(backend, TenantB, Day(hours: 5, seed: 2));
+        Clock.SetUtcNow(Timestamps.ToDateTimeOffset(T0 + (10 * Hour)));
+        await backend.Refresh(default);
+
+        var cutoff = T0 + (3 * Hour) + (Hour / 2); // inside a materialised bucket
+        await deleter.DeleteBeforeAsync(TenantA, cutoff);
+
+        Assert.Equal(5, (await AssertMatchesRawAsync(backend, Solar)).Count);
+        await AssertMatchesRawAsync(backend, Solar with { Tenant = TenantB });
+
+        // The raw points did go: a rollup that is not maintained is computed from what is left.
+        var fromRaw = await backend.Reader.QueryAsync(Solar with { Period = TimeSpan.FromMinutes(30) }, TimeRange.All);
+        Assert.Equal(cutoff, fromRaw[0].Start);
+        Assert.Equal(3, fromRaw.Count);
+
+        Clock.SetUtcNow(Timestamps.ToDateTimeOffset(T0 + (48 * Hour)));
+        await backend.Refresh(default);
+        await AssertMatchesRawAsync(backend, Solar);
+    }
+
     /// <summary>A point of <c>egauge</c> (tag <c>ct</c>) with one <c>A.Solar</c> value.</summary>
     protected static Point Solar1(string ct, long time, double value) =>
         new(new SeriesKey("egauge", TagSet.Create(("ct", ct))), [new Field("A.Solar", FieldValue.FromDouble(value))], time);

@@ -34,6 +34,9 @@ public sealed class RollupsUnderTest : IAsyncDisposable
     /// <summary>The real-time view of the rollups.</summary>
     public IRollupReader Reader { get; }
 
+    /// <summary>Deletes a tenant's raw points before a cutoff (retention); the purge test needs it.</summary>
+    public IPointDeleter? Deleter { get; init; }
+
     /// <summary>Materialises every rollup up to the bucket holding now minus one hour.</summary>
     public Func<CancellationToken, ValueTask> Refresh { get; }
 

@@ -29,6 +29,9 @@ public sealed class StoreUnderTest : IAsyncDisposable
     /// <summary>Reads them back.</summary>
     public IPointReader Reader { get; }
 
+    /// <summary>Deletes a tenant's points before a cutoff (retention); the retention tests need it.</summary>
+    public IPointDeleter? Deleter { get; init; }
+
     /// <summary>
     /// Whether a batch lands entirely or not at all (SQLite, PostgreSQL: one transaction per batch). When true the
     /// suite also checks that a failed or cancelled write left none of its values behind; when false it checks that

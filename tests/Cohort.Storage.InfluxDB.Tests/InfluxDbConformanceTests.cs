@@ -10,7 +10,7 @@ public sealed class InfluxDbConformanceTests(InfluxDbFixture influx) : PointStor
     protected override ValueTask<StoreUnderTest> CreateStoreAsync()
     {
         var store = new SwitchableStore(new InfluxDbPointStore(Options(influx.BaseUri)));
-        return ValueTask.FromResult(new StoreUnderTest(store, store, store.DisposeAsync) { AtomicBatches = false });
+        return ValueTask.FromResult(new StoreUnderTest(store, store, store.DisposeAsync) { AtomicBatches = false, Deleter = store });
     }
 
     /// <summary>
@@ -52,7 +52,7 @@ public sealed class InfluxDbConformanceTests(InfluxDbFixture influx) : PointStor
 }
 
 /// <summary>A store whose target can move to another server (the outage test's dedicated influxd).</summary>
-internal sealed class SwitchableStore(InfluxDbPointStore initial) : IPointWriter, IPointReader
+internal sealed class SwitchableStore(InfluxDbPointStore initial) : IPointWriter, IPointReader, IPointDeleter
 {
     private readonly List<IAsyncDisposable> _owned = [initial];
     private InfluxDbPointStore _current = initial;
@@ -62,6 +62,9 @@ internal sealed class SwitchableStore(InfluxDbPointStore initial) : IPointWriter
 
     public IAsyncEnumerable<Point> ReadAsync(Tenant tenant, PointQuery query, CancellationToken cancellationToken = default) =>
         _current.ReadAsync(tenant, query, cancellationToken);
+
+    public ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default) =>
+        _current.DeleteBeforeAsync(tenant, before, cancellationToken);
 
     public ValueTask SwitchToAsync(InfluxDbPointStore store, InfluxDbServer server)
     {

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using Cohort.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cohort.Storage.InfluxDB.Tests;
@@ -218,6 +219,72 @@ public sealed class InfluxDbV2WriteTests
         Assert.Contains("3 attempts", error.Message);
         Assert.Contains("HTTP 503", error.Message);
         Assert.Equal(3, server.Writes.Count);
+    }
+
+    [Fact]
+    public async Task A_delete_posts_the_range_before_the_cutoff_to_the_tenants_bucket_with_no_predicate()
+    {
+        var server = new RecordedServer(_ => Respond(HttpStatusCode.NoContent));
+        using var store = new InfluxDbPointStore(V2(), server);
+
+        await store.DeleteBeforeAsync(House, 1_700_000_000_123_456_789);
+
+        var delete = Assert.Single(server.Requests);
+        Assert.Equal(HttpMethod.Post, delete.Method);
+        Assert.Equal("/api/v2/delete", delete.Uri.AbsolutePath);
+        Assert.Equal("?org=my%20org&bucket=cohort_house-1", delete.Uri.Query);
+        Assert.Equal("Token s3cr3t-token", delete.Authorization);
+        Assert.Equal("application/json; charset=utf-8", delete.ContentType);
+
+        // Both ends are inclusive in InfluxDB 2.x: from the earliest time to one nanosecond before the cutoff.
+        Assert.Equal("""{"start":"1677-09-21T00:12:43.145224194Z","stop":"2023-11-14T22:13:20.123456788Z"}""", delete.Body);
+    }
+
+    [Fact]
+    public async Task A_delete_from_a_bucket_that_does_not_exist_is_not_an_error()
+    {
+        var server = new RecordedServer(_ => Respond(HttpStatusCode.NotFound, BucketNotFound));
+        using var store = new InfluxDbPointStore(V2(), server);
+
+        await store.DeleteBeforeAsync(House, 1_000);
+
+        Assert.Equal(HttpStatusCode.NotFound, Assert.Single(server.Requests).Status);
+    }
+
+    [Fact]
+    public async Task A_refused_delete_throws_with_the_servers_message()
+    {
+        var server = new RecordedServer(_ => Respond(HttpStatusCode.Unauthorized, Unauthorized));
+        using var store = new InfluxDbPointStore(V2(), server);
+
+        var error = await Assert.ThrowsAsync<CohortException>(async () => await store.DeleteBeforeAsync(House, 1_000));
+
+        Assert.Contains("unauthorized access", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cohort_house-1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_delete_before_a_negative_cutoff_spells_the_stop_time_with_a_positive_fraction()
+    {
+        var server = new RecordedServer(_ => Respond(HttpStatusCode.NoContent));
+        using var store = new InfluxDbPointStore(V2(), server);
+
+        await store.DeleteBeforeAsync(House, -1_000_000_000);
+
+        Assert.Contains("\"stop\":\"1969-12-31T23:59:58.999999999Z\"", Assert.Single(server.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddCohortInfluxDB_registers_one_store_as_writer_reader_and_deleter()
+    {
+        await using var provider = new ServiceCollection()
+            .AddCohortInfluxDB(o => o.BaseUri = new Uri("http://influx.test:8086/"))
+            .BuildServiceProvider();
+
+        var store = provider.GetRequiredService<InfluxDbPointStore>();
+
+        Assert.Same(store, provider.GetRequiredService<IPointWriter>());
+        Assert.Same(store, provider.GetRequiredService<IPointDeleter>());
     }
 
     private static HttpResponseMessage Respond(HttpStatusCode status, string? body = null, int? retryAfterSeconds = null)

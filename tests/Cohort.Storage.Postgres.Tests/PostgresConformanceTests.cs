@@ -15,7 +15,7 @@ public sealed class PostgresConformanceTests(PostgresFixture pg) : PointStoreCon
     {
         var connectionString = await pg.CreateUniqueDatabaseAsync("conf");
         var store = new MovableStore(new PostgresPointStore(new PostgresStoreOptions { ConnectionString = connectionString }));
-        return new StoreUnderTest(store, store, store.DisposeAsync) { AtomicBatches = true };
+        return new StoreUnderTest(store, store, store.DisposeAsync) { AtomicBatches = true, Deleter = store };
     }
 
     protected override async ValueTask<IAsyncDisposable> MakeUnavailableAsync(StoreUnderTest store, Tenant tenant)
@@ -49,7 +49,7 @@ public sealed class PostgresConformanceTests(PostgresFixture pg) : PointStoreCon
 }
 
 /// <summary>A store that can be moved to another server (with its data copied first) during a test.</summary>
-internal sealed class MovableStore(PostgresPointStore initial) : IPointWriter, IPointReader
+internal sealed class MovableStore(PostgresPointStore initial) : IPointWriter, IPointReader, IPointDeleter
 {
     private PostgresPointStore _current = initial;
     private readonly List<IAsyncDisposable> _owned = [initial];
@@ -59,6 +59,9 @@ internal sealed class MovableStore(PostgresPointStore initial) : IPointWriter, I
 
     public IAsyncEnumerable<Point> ReadAsync(Tenant tenant, PointQuery query, CancellationToken cancellationToken = default) =>
         _current.ReadAsync(tenant, query, cancellationToken);
+
+    public ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default) =>
+        _current.DeleteBeforeAsync(tenant, before, cancellationToken);
 
     public ValueTask MoveToAsync(PostgresPointStore store, PostgresServer server)
     {

@@ -36,6 +36,7 @@ public abstract class SqliteConformanceTests : PointStoreConformanceTests
         })
         {
             AtomicBatches = true,
+            Deleter = store,
         });
     }
 

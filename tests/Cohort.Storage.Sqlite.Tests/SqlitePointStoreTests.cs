@@ -198,7 +198,7 @@ public sealed class SqlitePointStoreTests : IDisposable
     }
 
     [Fact]
-    public void AddCohortSqlite_registers_one_store_as_writer_and_reader()
+    public void AddCohortSqlite_registers_one_store_as_writer_reader_and_deleter()
     {
         using var provider = new ServiceCollection().AddCohortSqlite(o => o.DataDirectory = _directory.Path).BuildServiceProvider();
 
@@ -206,6 +206,7 @@ public sealed class SqlitePointStoreTests : IDisposable
 
         Assert.Same(store, provider.GetRequiredService<IPointWriter>());
         Assert.Same(store, provider.GetRequiredService<IPointReader>());
+        Assert.Same(store, provider.GetRequiredService<IPointDeleter>());
     }
 
     [Fact]

@@ -26,6 +26,24 @@ internal static class InfluxQl
         return builder.ToString();
     }
 
+    /// <summary>
+    /// A Unix-nanosecond time as RFC 3339 with all nine fractional digits (what <c>/api/v2/delete</c> takes), e.g.
+    /// <c>1677-09-21T00:12:43.145224194Z</c>.
+    /// </summary>
+    public static string Rfc3339Nano(long unixNanoseconds)
+    {
+        var seconds = Math.DivRem(unixNanoseconds, 1_000_000_000L, out var nanoseconds);
+        if (nanoseconds < 0)
+        {
+            seconds--;
+            nanoseconds += 1_000_000_000L;
+        }
+
+        var time = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        return time.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + "." +
+               nanoseconds.ToString("D9", System.Globalization.CultureInfo.InvariantCulture) + "Z";
+    }
+
     /// <summary>Parses a series key of <c>SHOW SERIES</c> (<c>m,k=v</c> with <c>\,</c> <c>\ </c> <c>\=</c> escapes).</summary>
     public static SeriesKey ParseSeriesKey(string key)
     {

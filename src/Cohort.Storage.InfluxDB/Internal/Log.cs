@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "InfluxDB refused a write of {Count} lines to {Database} as too large; sending it in halves")]
     public static partial void Splitting(ILogger logger, int count, string database);
+
+    [LoggerMessage(7, LogLevel.Information, "Deleted the points of {Database} before {Before} (Unix ns)")]
+    public static partial void Deleted(ILogger logger, string database, long before);
 }

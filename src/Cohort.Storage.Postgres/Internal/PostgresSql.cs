@@ -7,7 +7,7 @@ namespace Cohort.Storage.Postgres.Internal;
 internal static class PostgresSql
 {
     /// <summary>The schema version this library writes; a tenant schema with a higher one is refused.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>One week in nanoseconds: the width of a time partition (or hypertable chunk).</summary>
     public const long PartitionWidth = 7L * 24 * 3600 * 1_000_000_000;
@@ -76,6 +76,35 @@ internal static class PostgresSql
             $"SELECT set_integer_now_func({table}, {Literal(s + ".cohort_now_ns")}, replace_if_exists => TRUE)",
         ];
     }
+
+    /// <summary>
+    /// Migration 3: the retention record of a tenant schema, one row holding the latest cutoff raw points were deleted
+    /// before (<see cref="Cohort.Core.IPointDeleter"/>); rollup buckets before it are final.
+    /// </summary>
+    public static IReadOnlyList<string> Migration3(string schema) =>
+    [
+        $"CREATE TABLE IF NOT EXISTS {Quote(schema)}.cohort_retention (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), " +
+        "purged_before bigint NOT NULL, purged_at timestamptz NOT NULL DEFAULT now())",
+    ];
+
+    /// <summary>Records a purge cutoff (never moving it back). Parameter: @before.</summary>
+    public static string RecordPurge(string schema) =>
+        $"INSERT INTO {Quote(schema)}.cohort_retention (purged_before) VALUES (@before) ON CONFLICT (singleton) DO UPDATE " +
+        "SET purged_before = GREATEST(cohort_retention.purged_before, excluded.purged_before), purged_at = now()";
+
+    /// <summary>The latest purge cutoff of a schema (no row when never purged).</summary>
+    public static string PurgedBefore(string schema) => $"SELECT purged_before FROM {Quote(schema)}.cohort_retention";
+
+    /// <summary>The weekly partitions of a schema's <c>points</c> table (names).</summary>
+    public const string ListPartitions =
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(@points)";
+
+    /// <summary>The week of a partition name made by <see cref="PartitionName"/>, or null for other names.</summary>
+    public static long? WeekOfPartition(string name) =>
+        name.StartsWith("points_w", StringComparison.Ordinal) &&
+        long.TryParse(name.AsSpan("points_w".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var week)
+            ? week
+            : null;
 
     /// <summary>The name of the weekly partition holding <paramref name="week"/> (weeks since 1970-01-01).</summary>
     public static string PartitionName(long week) => "points_w" + week.ToString(CultureInfo.InvariantCulture);

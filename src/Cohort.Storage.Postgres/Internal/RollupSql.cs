@@ -58,6 +58,11 @@ internal static class RollupSql
         "WHERE NOT r.timescale AND (r.measurement, r.field) IN (SELECT m, f FROM unnest(@measurements, @fields) AS u(m, f)) " +
         "ORDER BY r.id FOR SHARE OF r";
 
+    /// <summary>Every plain-path rollup of a schema, locked for a purge: id, measurement, field, period, relation, watermark.</summary>
+    public static string LockForPurge(string schema) =>
+        $"SELECT id, measurement, field, period, relation, watermark FROM {PostgresSql.Quote(schema)}.cohort_rollups " +
+        "WHERE NOT timescale ORDER BY id FOR UPDATE";
+
     /// <summary>Moves a rollup's watermark. Parameters: @id, @watermark.</summary>
     public static string SetWatermark(string schema) =>
         $"UPDATE {PostgresSql.Quote(schema)}.cohort_rollups SET watermark = @watermark WHERE id = @id";
@@ -147,16 +152,28 @@ internal static class RollupSql
     /// The refresh policy of a continuous aggregate: everything up to now minus the lag, every period (at least a
     /// minute); late points are picked up from TimescaleDB's invalidation log.
     /// </summary>
-    public static string AddRefreshPolicy(string schema, string relation, RollupDefinition rollup, TimeSpan lag)
+    /// <remarks>
+    /// After a purge, <paramref name="startOffset"/> (nanoseconds before now) keeps the window clear of the deleted
+    /// range: TimescaleDB deletes the buckets of a refreshed range whose raw points are gone.
+    /// </remarks>
+    public static string AddRefreshPolicy(string schema, string relation, RollupDefinition rollup, TimeSpan lag, long? startOffset = null)
     {
         var every = Math.Max(60, (long)Math.Ceiling(rollup.Period.TotalSeconds));
-        return $"SELECT add_continuous_aggregate_policy({PostgresSql.Literal(Relation(schema, relation))}, start_offset => NULL, " +
+        var start = startOffset is { } offset ? Bigint(offset) : "NULL";
+        return $"SELECT add_continuous_aggregate_policy({PostgresSql.Literal(Relation(schema, relation))}, start_offset => {start}, " +
                $"end_offset => {Bigint(lag.Ticks * 100)}, schedule_interval => INTERVAL '{Number(every)} seconds', if_not_exists => TRUE)";
     }
 
-    /// <summary>Refreshes a continuous aggregate up to a bucket start (outside any transaction block).</summary>
-    public static string RefreshContinuousAggregate(string schema, string relation, long to) =>
-        $"CALL refresh_continuous_aggregate({PostgresSql.Literal(Relation(schema, relation))}, NULL, {Bigint(to)})";
+    /// <summary>
+    /// Refreshes a continuous aggregate from a bucket start (null: the beginning; after a purge, the purge floor) up to a
+    /// bucket start (outside any transaction block).
+    /// </summary>
+    public static string RefreshContinuousAggregate(string schema, string relation, long? from, long to) =>
+        $"CALL refresh_continuous_aggregate({PostgresSql.Literal(Relation(schema, relation))}, {(from is { } f ? Bigint(f) : "NULL")}, {Bigint(to)})";
+
+    /// <summary>Removes a continuous aggregate's refresh policy (if it has one).</summary>
+    public static string RemoveRefreshPolicy(string schema, string relation) =>
+        $"SELECT remove_continuous_aggregate_policy({PostgresSql.Literal(Relation(schema, relation))}, if_exists => TRUE)";
 
     /// <summary>Drops a continuous aggregate (and its policy).</summary>
     public static string DropContinuousAggregate(string schema, string relation) =>

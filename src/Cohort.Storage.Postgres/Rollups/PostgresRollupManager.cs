@@ -233,6 +233,8 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
             }
         }
 
+        long? purgedBefore = null;
+        var purgeRead = false;
         foreach (var registered in rollups)
         {
             if (registered.Watermark == long.MinValue)
@@ -252,6 +254,18 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
                 {
                     late.Add(rollup.BucketStart(time));
                 }
+            }
+
+            if (late.Count > 0 && !purgeRead)
+            {
+                purgedBefore = await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+                purgeRead = true;
+            }
+
+            if (purgedBefore is { } cutoff)
+            {
+                // Buckets that lost raw points to retention are final: recomputing them from what is left would lose them.
+                late.RemoveWhere(bucket => bucket < PurgeFloor(rollup, cutoff));
             }
 
             if (late.Count == 0)
@@ -276,6 +290,102 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
         }
     }
 
+    /// <summary>
+    /// Plain path, in the purge's transaction before its delete: locks every rollup of the schema and materialises its
+    /// buckets up to the end of the bucket holding the cutoff (moving the watermark there), so the buckets of the points
+    /// about to be deleted are kept.
+    /// </summary>
+    internal async ValueTask MaterializeBeforePurgeAsync(NpgsqlConnection connection, string schema, long before, CancellationToken cancellationToken)
+    {
+        var rows = new List<RegistryRow>();
+        await using (var command = new NpgsqlCommand(RollupSql.LockForPurge(schema), connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new RegistryRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt64(5), false));
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            var rollup = Definition(row);
+            var to = PurgeFloor(rollup, before);
+            if (to <= row.Watermark)
+            {
+                continue;
+            }
+
+            await MaterializeAsync(connection, schema, row, rollup, to, cancellationToken).ConfigureAwait(false);
+            Log.RollupRefreshed(_store.Logger, schema, rollup.Field, to);
+        }
+    }
+
+    /// <summary>
+    /// TimescaleDB, before a purge (outside a transaction block): refreshes every continuous aggregate of the schema up
+    /// to the end of the bucket holding the cutoff, so the buckets of the points about to be deleted are materialised.
+    /// </summary>
+    internal static async ValueTask RefreshBeforePurgeAsync(NpgsqlConnection connection, string schema, long before, CancellationToken cancellationToken)
+    {
+        var previous = await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+        foreach (var row in await ListAsync(connection, schema, cancellationToken).ConfigureAwait(false))
+        {
+            if (!row.Timescale)
+            {
+                continue;
+            }
+
+            var rollup = Definition(row);
+            var from = previous is { } cutoff ? PurgeFloor(rollup, cutoff) : (long?)null;
+            var to = PurgeFloor(rollup, before);
+            if (from is null || to > from)
+            {
+                await Execute(connection, RollupSql.RefreshContinuousAggregate(schema, row.Relation, from, to), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// TimescaleDB, after a purge: replaces each continuous aggregate's refresh policy by one whose window starts at the
+    /// end of the bucket holding the cutoff (a refresh over deleted raw data would delete the buckets).
+    /// </summary>
+    internal async ValueTask MovePoliciesAfterPurgeAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    {
+        if (await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false) is not { } before)
+        {
+            return;
+        }
+
+        var now = Timestamps.Now(_timeProvider);
+        foreach (var row in await ListAsync(connection, schema, cancellationToken).ConfigureAwait(false))
+        {
+            if (!row.Timescale)
+            {
+                continue;
+            }
+
+            var rollup = Definition(row);
+            var lag = TimeSpan.FromTicks(_lagNanoseconds / 100);
+
+            // The window [now - start, now - lag) must hold two buckets; a cutoff closer to now than that leaves the
+            // window starting two buckets before the lag (documented: purge further back than the lag plus two periods).
+            var start = Math.Max(SaturatingSubtract(now, PurgeFloor(rollup, before)), _lagNanoseconds + (2 * rollup.PeriodNanoseconds));
+            await Execute(connection, RollupSql.RemoveRefreshPolicy(schema, row.Relation), cancellationToken).ConfigureAwait(false);
+            await Execute(connection, RollupSql.AddRefreshPolicy(schema, row.Relation, rollup, lag, start), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The first bucket start at or after a purge cutoff: the buckets before it held deleted points and are final.
+    /// </summary>
+    internal static long PurgeFloor(RollupDefinition rollup, long before) => rollup.AlignToBuckets(new TimeRange(before, before)).Start;
+
+    private static RollupDefinition Definition(RegistryRow row) =>
+        new(new Tenant("_"), new FieldReference(row.Measurement, row.Field), TimeSpan.FromTicks(row.Period / 100));
+
+    private static long SaturatingSubtract(long value, long amount) =>
+        amount < 0 ? (value > long.MaxValue + amount ? long.MaxValue : value - amount) : (value < long.MinValue + amount ? long.MinValue : value - amount);
+
     private async ValueTask<bool> RefreshCoreAsync(string schema, RollupDefinition rollup, CancellationToken cancellationToken) =>
         await _store.RunAsync(async (connection, _) =>
         {
@@ -296,23 +406,19 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
 
             if (found.Timescale)
             {
+                var floor = await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false) is { } cutoff ? PurgeFloor(rollup, cutoff) : (long?)null;
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                await Execute(connection, RollupSql.RefreshContinuousAggregate(schema, found.Relation, to), cancellationToken).ConfigureAwait(false);
+                if (floor is null || to > floor)
+                {
+                    await Execute(connection, RollupSql.RefreshContinuousAggregate(schema, found.Relation, floor, to), cancellationToken).ConfigureAwait(false);
+                }
+
                 return true;
             }
 
             if (to > found.Watermark)
             {
-                await using (var materialize = RawCommand(connection, RollupSql.Materialize(schema, found.Relation, rollup), rollup, found.Watermark, to))
-                {
-                    materialize.CommandTimeout = 0;
-                    await materialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await using var move = new NpgsqlCommand(RollupSql.SetWatermark(schema), connection);
-                move.Parameters.AddWithValue("id", found.Id);
-                move.Parameters.AddWithValue("watermark", to);
-                await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await MaterializeAsync(connection, schema, found, rollup, to, cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -320,6 +426,21 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
             Log.RollupRefreshed(_store.Logger, schema, rollup.Field, watermark);
             return true;
         }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Materialises a plain-path rollup's buckets of [watermark, <paramref name="to"/>) and moves its watermark there.</summary>
+    private static async ValueTask MaterializeAsync(NpgsqlConnection connection, string schema, RegistryRow row, RollupDefinition rollup, long to, CancellationToken cancellationToken)
+    {
+        await using (var materialize = RawCommand(connection, RollupSql.Materialize(schema, row.Relation, rollup), rollup, row.Watermark, to))
+        {
+            materialize.CommandTimeout = 0;
+            await materialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var move = new NpgsqlCommand(RollupSql.SetWatermark(schema), connection);
+        move.Parameters.AddWithValue("id", row.Id);
+        move.Parameters.AddWithValue("watermark", to);
+        await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static async ValueTask<RegistryRow?> FindAsync(NpgsqlConnection connection, string schema, RollupDefinition rollup, string lockClause, CancellationToken cancellationToken)
     {

@@ -15,4 +15,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Wrote {Written} values to {Path}, rejected {Rejected}.")]
     public static partial void Wrote(ILogger logger, string path, int written, int rejected);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Deleted {Deleted} values before {Before} (Unix ns) from {Path}.")]
+    public static partial void Deleted(ILogger logger, string path, int deleted, long before);
 }

@@ -93,6 +93,24 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes the tenant's points before <paramref name="before"/> in one transaction; returns the number of field
+    /// values deleted.
+    /// </summary>
+    public async ValueTask<int> DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Guarded(() => DeleteBefore(Open(), tenant, before));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -334,6 +352,25 @@ internal sealed class SqliteDatabase : IDisposable
         transaction.Commit();
         Log.Wrote(_logger, Path, written, rejections?.Count ?? 0);
         return rejections is null ? WriteResult.Success(written) : new WriteResult(written, [.. rejections]);
+    }
+
+    private int DeleteBefore(SqliteConnection connection, Tenant tenant, long before)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$tenant", tenant.Id);
+        command.Parameters.AddWithValue("$before", before);
+
+        // The key (series_id, time, field_id) makes this a range scan per series of the tenant.
+        command.CommandText = "DELETE FROM points WHERE series_id IN (SELECT id FROM series WHERE tenant = $tenant) AND time < $before;";
+        var deleted = command.ExecuteNonQuery();
+
+        // Series and field rows stay: a writer in another process may hold their ids, and an emptied series has no
+        // points to read. Fields keep their kind (a field keeps its first type within a measurement).
+        transaction.Commit();
+        Log.Deleted(_logger, Path, deleted, before);
+        return deleted;
     }
 
     private long ResolveSeries(Tenant tenant, SeriesKey series)

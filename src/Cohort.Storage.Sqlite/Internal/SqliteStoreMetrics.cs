@@ -13,6 +13,7 @@ internal sealed class SqliteStoreMetrics : IDisposable
     private readonly Counter<long> _written;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _deleted;
 
     public SqliteStoreMetrics(IMeterFactory? meterFactory)
     {
@@ -21,6 +22,7 @@ internal sealed class SqliteStoreMetrics : IDisposable
         _written = _meter.CreateCounter<long>("cohort.storage.sqlite.values.written", "{value}", "Field values stored.");
         _rejected = _meter.CreateCounter<long>("cohort.storage.sqlite.values.rejected", "{value}", "Field values refused as rejections.");
         _duration = _meter.CreateHistogram<double>("cohort.storage.sqlite.write.duration", "s", "Time to write one batch, including waiting for the file's writer.");
+        _deleted = _meter.CreateCounter<long>("cohort.storage.sqlite.values.deleted", "{value}", "Field values deleted by retention (DeleteBeforeAsync).");
     }
 
     public void Record(int written, int rejected, long startTimestamp)
@@ -33,6 +35,8 @@ internal sealed class SqliteStoreMetrics : IDisposable
 
         _duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
     }
+
+    public void RecordDeleted(int deleted) => _deleted.Add(deleted);
 
     public void Dispose()
     {

@@ -7,7 +7,7 @@ namespace Cohort.Aggregation.Tests.Rollups;
 /// A small in-memory store with the store contract's semantics (same series and timestamp merges fields, newest
 /// wins; reads ordered by series then time), to drive the rollup engine without a server.
 /// </summary>
-internal sealed class InMemoryStore : IPointReader, IPointWriter
+internal sealed class InMemoryStore : IPointReader, IPointWriter, IPointDeleter
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(Tenant, SeriesKey, long), Dictionary<string, FieldValue>> _points = [];
@@ -34,6 +34,19 @@ internal sealed class InMemoryStore : IPointReader, IPointWriter
         }
 
         return ValueTask.FromResult(WriteResult.Success(batch.ValueCount));
+    }
+
+    public ValueTask DeleteBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            foreach (var key in _points.Keys.Where(k => k.Item1 == tenant && k.Item3 < before).ToList())
+            {
+                _points.Remove(key);
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public async IAsyncEnumerable<Point> ReadAsync(Tenant tenant, PointQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -10,6 +10,6 @@ public sealed class InProcessRollupConformanceTests : RollupConformanceTests
     {
         var store = new InMemoryStore();
         var engine = new InProcessRollupEngine(store, new AggregationOptions { RollupRefreshLag = TimeSpan.FromHours(1) }, Clock);
-        return ValueTask.FromResult(new RollupsUnderTest(new RollupInvalidatingPointWriter(store, engine), engine, engine, engine.RefreshAllAsync));
+        return ValueTask.FromResult(new RollupsUnderTest(new RollupInvalidatingPointWriter(store, engine), engine, engine, engine.RefreshAllAsync) { Deleter = store });
     }
 }

@@ -10,6 +10,6 @@ public sealed class PostgresRollupConformanceTests(PostgresFixture pg) : RollupC
     {
         var connectionString = await pg.CreateUniqueDatabaseAsync("rollups");
         var store = new PostgresPointStore(new PostgresStoreOptions { ConnectionString = connectionString, RollupRefreshLag = TimeSpan.FromHours(1) }, timeProvider: Clock);
-        return new RollupsUnderTest(store, store.Rollups, store.Rollups, store.Rollups.RefreshAllAsync, store.DisposeAsync);
+        return new RollupsUnderTest(store, store.Rollups, store.Rollups, store.Rollups.RefreshAllAsync, store.DisposeAsync) { Deleter = store };
     }
 }

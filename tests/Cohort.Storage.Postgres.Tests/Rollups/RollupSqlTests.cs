@@ -48,12 +48,32 @@ public sealed class RollupSqlTests
     [Fact]
     public void Refresh_drop_and_read_of_a_continuous_aggregate()
     {
-        Assert.Equal("CALL refresh_continuous_aggregate('\"s\".\"r\"', NULL, 1709251200000000000::bigint)", RollupSql.RefreshContinuousAggregate("s", "r", 1_709_251_200_000_000_000));
-        Assert.Equal("CALL refresh_continuous_aggregate('\"s\".\"r\"', NULL, '-5'::bigint)", RollupSql.RefreshContinuousAggregate("s", "r", -5));
+        Assert.Equal("CALL refresh_continuous_aggregate('\"s\".\"r\"', NULL, 1709251200000000000::bigint)", RollupSql.RefreshContinuousAggregate("s", "r", null, 1_709_251_200_000_000_000));
+        Assert.Equal("CALL refresh_continuous_aggregate('\"s\".\"r\"', NULL, '-5'::bigint)", RollupSql.RefreshContinuousAggregate("s", "r", null, -5));
         Assert.Equal("DROP MATERIALIZED VIEW IF EXISTS \"s\".\"r\"", RollupSql.DropContinuousAggregate("s", "r"));
         Assert.Equal(
             "SELECT bucket, count, sum, min, max, first_value, last_value FROM \"s\".\"r\" WHERE bucket >= @start AND bucket < @end ORDER BY bucket",
             RollupSql.ReadContinuousAggregate("s", "r"));
+    }
+
+    [Fact]
+    public void After_a_purge_refreshes_and_the_refresh_policy_start_at_the_purge_floor()
+    {
+        Assert.Equal("CALL refresh_continuous_aggregate('\"s\".\"r\"', 3600000000000::bigint, 7200000000000::bigint)", RollupSql.RefreshContinuousAggregate("s", "r", 3_600_000_000_000, 7_200_000_000_000));
+        Assert.Equal("SELECT remove_continuous_aggregate_policy('\"s\".\"r\"', if_exists => TRUE)", RollupSql.RemoveRefreshPolicy("s", "r"));
+        Assert.StartsWith(
+            "SELECT add_continuous_aggregate_policy('\"s\".\"r\"', start_offset => 86400000000000::bigint, end_offset => 3600000000000::bigint",
+            RollupSql.AddRefreshPolicy("s", "r", Hourly, TimeSpan.FromHours(1), 86_400_000_000_000), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_purge_floor_is_the_first_bucket_start_at_or_after_the_cutoff()
+    {
+        var t0 = Hourly.BucketStart(1_709_251_200_000_000_000);
+        const long Hour = 3_600_000_000_000;
+        Assert.Equal(t0, PostgresRollupManager.PurgeFloor(Hourly, t0));
+        Assert.Equal(t0 + Hour, PostgresRollupManager.PurgeFloor(Hourly, t0 + 1));
+        Assert.Equal(t0 + Hour, PostgresRollupManager.PurgeFloor(Hourly, t0 + Hour));
     }
 
     [Fact]
