@@ -13,6 +13,8 @@ namespace Cohort.Aggregation;
 /// new range from the store (incremental);</item>
 /// <item><see cref="Invalidate"/> (called by <see cref="RollupInvalidatingPointWriter"/> after each write) marks the
 /// materialised buckets a late point lands in, which are read from raw until the next refresh recomputes them;</item>
+/// <item>a purge of raw points through <see cref="RollupPreservingPointDeleter"/> first makes the buckets before its cutoff
+/// final, so they keep the purged points;</item>
 /// <item><see cref="QueryAsync"/> is the real-time view: clean materialised buckets plus the not-yet-rolled-up raw tail
 /// (and any invalidated bucket) aggregated on the fly, so answers are always those of the raw data.</item>
 /// </list>
@@ -129,7 +131,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                         f = string.Equals(batch.GetFieldKey(fields[row]), rollup.Definition.Field.Field, StringComparison.Ordinal) ? (sbyte)1 : (sbyte)-1;
                     }
 
-                    if (s > 0 && f > 0 && timestamps[row] < rollup.InvalidateBelow && timestamps[row] >= rollup.FirstBucketStart)
+                    if (s > 0 && f > 0 && timestamps[row] < rollup.InvalidateBelow && timestamps[row] >= rollup.FirstBucketStart && timestamps[row] >= rollup.PurgeFloor)
                     {
                         rollup.Dirty.Add(rollup.BucketStart(timestamps[row]));
                     }
@@ -152,26 +154,85 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
 
     /// <summary>Refreshes one rollup; see <see cref="RefreshAllAsync"/>.</summary>
     /// <exception cref="InvalidOperationException">The rollup is not maintained.</exception>
-    public async ValueTask RefreshAsync(RollupDefinition rollup, CancellationToken cancellationToken = default)
+    public ValueTask RefreshAsync(RollupDefinition rollup, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rollup);
+        return RefreshCoreAsync(rollup, long.MinValue, waitForRunning: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the buckets of <paramref name="tenant"/>'s rollups before the end of the bucket holding
+    /// <paramref name="before"/> final, ahead of a purge of the raw points before it: they are materialised now (the
+    /// bucket holding the cutoff too, even within the refresh lag) and late points below that floor no longer
+    /// recompute them from the raw points that are left. <see cref="RollupPreservingPointDeleter"/> calls it.
+    /// </summary>
+    internal async ValueTask FreezeBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken)
+    {
+        foreach (var definition in Rollups.Where(r => r.Tenant == tenant))
+        {
+            if (before <= definition.FirstBucketStart)
+            {
+                continue;
+            }
+
+            var last = definition.BucketStart(before - 1);
+            var floor = last > long.MaxValue - definition.PeriodNanoseconds ? long.MaxValue : last + definition.PeriodNanoseconds;
+            await RefreshCoreAsync(definition, floor, waitForRunning: true, cancellationToken).ConfigureAwait(false);
+
+            lock (_lock)
+            {
+                if (_rollups.TryGetValue(definition, out var state))
+                {
+                    state.PurgeFloor = Math.Max(state.PurgeFloor, Math.Min(floor, state.Watermark));
+                    state.Dirty.RemoveWhere(bucket => bucket < state.PurgeFloor);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refreshes a rollup up to now minus the lag, and at least to <paramref name="atLeast"/>. When a refresh of it is
+    /// already running, returns at once (a scheduled refresh) or waits for it and refreshes again (a purge).
+    /// </summary>
+    private async ValueTask RefreshCoreAsync(RollupDefinition rollup, long atLeast, bool waitForRunning, CancellationToken cancellationToken)
+    {
         Rollup state;
+        lock (_lock)
+        {
+            state = _rollups.GetValueOrDefault(rollup) ?? throw new InvalidOperationException($"The rollup of {rollup.Field} for {rollup.Tenant} is not maintained.");
+        }
+
+        if (waitForRunning)
+        {
+            await state.RefreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (!state.RefreshGate.Wait(0, CancellationToken.None))
+        {
+            return;
+        }
+
+        try
+        {
+            await RefreshLockedAsync(rollup, state, atLeast, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.RefreshGate.Release();
+        }
+    }
+
+    /// <summary>One refresh of a rollup, its <see cref="Rollup.RefreshGate"/> held.</summary>
+    private async ValueTask RefreshLockedAsync(RollupDefinition rollup, Rollup state, long atLeast, CancellationToken cancellationToken)
+    {
         long from, to;
         long[] dirty;
         lock (_lock)
         {
-            state = _rollups.GetValueOrDefault(rollup) ?? throw new InvalidOperationException($"The rollup of {rollup.Field} for {rollup.Tenant} is not maintained.");
-            if (state.Refreshing)
-            {
-                return;
-            }
-
             var now = Timestamps.Now(_timeProvider);
             from = state.Watermark;
-            to = Math.Max(from, state.BucketStart(Math.Max(state.FirstBucketStart, SaturatingSubtract(now, _lagNanoseconds))));
-            dirty = [.. state.Dirty];
+            to = Math.Max(Math.Max(from, atLeast), state.BucketStart(Math.Max(state.FirstBucketStart, SaturatingSubtract(now, _lagNanoseconds))));
+            dirty = [.. state.Dirty.Where(bucket => bucket >= state.PurgeFloor)];
             state.Dirty.Clear();
-            state.Refreshing = true;
             state.InvalidateBelow = to;
         }
 
@@ -209,7 +270,6 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                 }
 
                 state.Watermark = to;
-                state.Refreshing = false;
             }
 
             LogRefreshed(_logger, rollup.Tenant.Id, rollup.Field.ToString(), computed.Count, dirty.Length);
@@ -221,7 +281,6 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                 // Nothing was applied: the dirty buckets stay dirty and the watermark where it was.
                 state.Dirty.UnionWith(dirty);
                 state.InvalidateBelow = state.Watermark;
-                state.Refreshing = false;
             }
 
             throw;
@@ -341,10 +400,14 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
         /// <summary>Buckets starting before this are materialised (long.MinValue: none yet).</summary>
         public long Watermark { get; set; } = long.MinValue;
 
+        /// <summary>Buckets starting before this are final: their raw points were purged, late points no longer recompute them.</summary>
+        public long PurgeFloor { get; set; } = long.MinValue;
+
         /// <summary>Late points below this invalidate a bucket (the watermark, or the target of a running refresh).</summary>
         public long InvalidateBelow { get; set; } = long.MinValue;
 
-        public bool Refreshing { get; set; }
+        /// <summary>Held by the one refresh of this rollup that may run at a time.</summary>
+        public SemaphoreSlim RefreshGate { get; } = new(1, 1);
 
         public long BucketStart(long timestamp) => Definition.BucketStart(timestamp);
 

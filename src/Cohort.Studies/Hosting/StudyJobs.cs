@@ -187,10 +187,16 @@ internal sealed class StudyJobs
         return deleted;
     }
 
-    private IPointDeleter? FindDeleter() =>
-        _provider.GetService<IPointDeleter>()
-        ?? _provider.GetService<IPointWriter>() as IPointDeleter
-        ?? _provider.GetService<IPointReader>() as IPointDeleter;
+    /// <summary>The store's deleter; wrapped so in-process rollups keep the purged points when they are the rollup manager.</summary>
+    private IPointDeleter? FindDeleter()
+    {
+        var deleter = _provider.GetService<IPointDeleter>()
+            ?? _provider.GetService<IPointWriter>() as IPointDeleter
+            ?? _provider.GetService<IPointReader>() as IPointDeleter;
+        return deleter is not null && _provider.GetService<IRollupManager>() is InProcessRollupEngine engine
+            ? new RollupPreservingPointDeleter(deleter, engine)
+            : deleter;
+    }
 
     /// <summary>Refreshes the rollups through the registered <see cref="IRollupRefresher"/> (or the rollup manager, when it is one).</summary>
     private async ValueTask RefreshRollupsAsync(ManifestSchedule schedule, CancellationToken cancellationToken)

@@ -100,6 +100,64 @@ public class InProcessRollupEngineTests
     }
 
     [Fact]
+    public async Task A_purge_through_the_preserving_deleter_keeps_buckets_not_materialised_yet()
+    {
+        var engine = Engine();
+        var deleter = new RollupPreservingPointDeleter(_store, engine);
+        await engine.EnsureRollupAsync(Power);
+        await WriteAsync(_store, (10, 1), (70, 2), (130, 3), (150, 4), (200, 5));
+        _time.SetUtcNow(T0.AddMinutes(210));                  // never refreshed; 02:30 is within the 1 h lag
+        var expected = await engine.QueryAsync(Power, Day);
+
+        await deleter.DeleteBeforeAsync(House, Ns(T0.AddMinutes(140)));
+
+        Assert.Equal(expected, await engine.QueryAsync(Power, Day));
+        Assert.Equal(2, await CountRawAsync());              // 02:30 and 03:20 are left in the store
+    }
+
+    [Fact]
+    public async Task A_late_point_below_the_purge_floor_does_not_recompute_a_purged_bucket_from_what_is_left()
+    {
+        var engine = Engine();
+        var writer = new RollupInvalidatingPointWriter(_store, engine);
+        await engine.EnsureRollupAsync(Power);
+        await WriteAsync(writer, (10, 1), (20, 2), (70, 3));
+        _time.SetUtcNow(T0.AddHours(5));
+        await new RollupPreservingPointDeleter(_store, engine).DeleteBeforeAsync(House, Ns(T0.AddHours(2)));
+
+        await WriteAsync(writer, (30, 10));                 // late, into the purged hour 0
+        await engine.RefreshAllAsync();
+        var buckets = await engine.QueryAsync(Power, Day);
+
+        // Hour 0 stays what it was when its raw points were purged (2 points), not 1 point recomputed from the store.
+        Assert.Equal([2L, 1L], buckets.Select(b => b.Count));
+        Assert.Equal(3, buckets[0].Sum);
+    }
+
+    [Fact]
+    public async Task Without_the_preserving_deleter_a_purge_loses_buckets_not_materialised_yet()
+    {
+        // The gap the wrapper closes: the engine computes these buckets from raw, and the raw points are gone.
+        var engine = Engine();
+        await engine.EnsureRollupAsync(Power);
+        await WriteAsync(_store, (10, 1), (70, 2));
+        await _store.DeleteBeforeAsync(House, Ns(T0.AddHours(1)));
+
+        Assert.Equal([1L], (await engine.QueryAsync(Power, Day)).Select(b => b.Count));
+    }
+
+    private async Task<int> CountRawAsync()
+    {
+        var count = 0;
+        await foreach (var _ in _store.ReadAsync(House, new PointQuery(Day)))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    [Fact]
     public async Task Ensure_is_idempotent_and_drop_forgets_the_rollup()
     {
         var engine = Engine();

@@ -60,12 +60,12 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
         builder.Services.AddSingleton<TimeProvider>(_time);
         if (deleter)
         {
-            var store = new DeletingStore(_sqlite, _sqlite);
-            builder.Services.AddSingleton<IPointReader>(store).AddSingleton<IPointWriter>(store).AddSingleton(store);
+            builder.Services.AddSingleton<IPointReader>(_sqlite).AddSingleton<IPointWriter>(_sqlite).AddSingleton<IPointDeleter>(_sqlite);
         }
         else
         {
-            builder.Services.AddSingleton<IPointReader>(_sqlite).AddSingleton<IPointWriter>(_sqlite);
+            var store = new ReadWriteOnlyStore(_sqlite, _sqlite);    // hides the SQLite store's deletion
+            builder.Services.AddSingleton<IPointReader>(store).AddSingleton<IPointWriter>(store);
         }
 
         builder.Services.AddCohortSqliteJobStore(_folder.File("jobs.db"));
@@ -155,7 +155,7 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     public async Task The_manifest_rollups_exist_at_start_and_the_refresh_schedule_materialises_them()
     {
         using var host = BuildHost();
-        var store = host.Services.GetRequiredService<DeletingStore>();
+        var store = host.Services.GetRequiredService<IPointWriter>();
         await store.WriteAsync(House1, Minutes(Start.AddHours(-3), 120));
         await host.StartAsync();
         try
@@ -170,7 +170,7 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
             Assert.Equal(JobOutcome.Succeeded, state.Outcome);
 
             // The raw points go; buckets the refresh materialised stay (unrefreshed ones would be read from raw: empty).
-            await store.DeleteBeforeAsync(House1, Timestamps.FromDateTimeOffset(Start));
+            await host.Services.GetRequiredService<IPointDeleter>().DeleteBeforeAsync(House1, Timestamps.FromDateTimeOffset(Start));
             Assert.Empty(await ReadAllAsync(host, House1));
             var buckets = await engine.QueryAsync(hourly, TimeRange.Between(Start.AddHours(-3), Start.AddHours(-1)));
             Assert.Equal([60L, 60L], buckets.Select(b => b.Count));
@@ -186,7 +186,7 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     {
         using var host = BuildHost();
         using var rows = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), "Cohort.Studies", "cohort.studies.jobs.exports.rows");
-        var store = host.Services.GetRequiredService<DeletingStore>();
+        var store = host.Services.GetRequiredService<IPointWriter>();
         await store.WriteAsync(House1, Minutes(Start.AddHours(-2), 60));
         await store.WriteAsync(House2, Minutes(Start.AddHours(-1), 1));
         await store.WriteAsync(House2, Minutes(Start.AddDays(1), 5)); // the day of the run: not exported
@@ -215,7 +215,7 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     public async Task The_purge_schedule_applies_the_retention_to_raw_points_raw_measures_and_cached_exports()
     {
         using var host = BuildHost();
-        var store = host.Services.GetRequiredService<DeletingStore>();
+        var store = host.Services.GetRequiredService<IPointWriter>();
         await store.WriteAsync(House1, Minutes(Start.AddDays(-60), 10));
         await store.WriteAsync(House1, Minutes(Start.AddHours(-1), 10));
         await store.WriteAsync(House2, Minutes(Start.AddDays(-45), 3));
@@ -235,6 +235,9 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
             Assert.Equal(10, kept.Count);
             Assert.All(kept, p => Assert.True(p.Timestamp >= Timestamps.FromDateTimeOffset(Start.AddHours(-1))));
             Assert.Empty(await ReadAllAsync(host, House2));
+            var hourly = new RollupDefinition(House1, new FieldReference("indoor", "temperature"), TimeSpan.FromHours(1));
+            var purgedHour = await host.Services.GetRequiredService<InProcessRollupEngine>().QueryAsync(hourly, TimeRange.Between(Start.AddDays(-61), Start.AddDays(-59)));
+            Assert.Equal(10, Assert.Single(purgedHour).Count); // the rollup keeps what the purge deleted
             Assert.Equal(0, aggregator.GetStatus("indoor-temperature").RawCount);
             Assert.True(aggregator.GetStatus("indoor-temperature").GroupCount > 0, "aggregates are kept");
             Assert.Null(await cache.TryOpenAsync("house-01", new DateOnly(2026, 5, 20), "csv"));
@@ -330,7 +333,7 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
         var notifier = new RecordingNotifier();
         var firings = new SqliteRuleFiringStore(_folder.File("firings.db"));
         using var host = BuildHost(manifest, s => s.AddKeyedSingleton<INotifier>("survey", notifier).AddSingleton<IRuleFiringStore>(firings));
-        var store = host.Services.GetRequiredService<DeletingStore>();
+        var store = host.Services.GetRequiredService<IPointWriter>();
         await store.WriteAsync(House1, Minutes(Start.AddMinutes(-30), 60, value: 30)); // hot for the last hour before 12:30
         await store.WriteAsync(House2, Minutes(Start.AddMinutes(-30), 60, value: 20));
         await host.StartAsync();
