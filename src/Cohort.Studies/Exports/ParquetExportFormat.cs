@@ -1,14 +1,16 @@
 using Cohort.Core;
 using Parquet;
+using Parquet.Meta;
 using Parquet.Schema;
 
 namespace Cohort.Studies.Exports;
 
 /// <summary>
 /// Parquet: the CSV's rows as columns (see docs/studies.md for the schema), one row group per tenant-day. A Parquet
-/// file cannot be concatenated byte-wise, so a piece is a small Parquet file of its own (one row group, the cache
-/// keeps it as is) and appending copies its columns into a new row group of the export: decoded and encoded again,
-/// but without touching the store or building points.
+/// file cannot be concatenated byte-wise, so a piece is a small Parquet file of its own (one row group; the cache keeps
+/// it as is), and appending copies the piece's column chunks byte for byte into the export and keeps its row group
+/// metadata with the offsets moved; <see cref="CompleteAsync"/> writes one footer over all of them. Nothing is decoded
+/// or encoded again, so a cached day costs about what copying its bytes costs.
 /// </summary>
 internal sealed class ParquetExportFormat : ExportFormat
 {
@@ -21,15 +23,21 @@ internal sealed class ParquetExportFormat : ExportFormat
     private static readonly DataField<double?> ValueField = new("value");
     private static readonly DataField<string> ValueTextField = new("value_text", true);
     private static readonly ParquetSchema Schema = new(TenantField, TimeField, TimeNsField, MeasurementField, TagsField, FieldField, ValueField, ValueTextField);
+    private static readonly Lazy<Task<FileMetaData>> EmptyFile = new(ReadEmptyFileAsync);
     private readonly Stream _output;
-    private ParquetWriter? _writer;
+    private readonly List<RowGroup> _rowGroups = [];
+    private long _position;
+    private long _rows;
 
     public ParquetExportFormat(Stream output) => _output = output;
 
     public override string Key => "parquet";
 
-    public async ValueTask BeginAsync(CancellationToken cancellationToken) =>
-        _writer = await ParquetWriter.CreateAsync(Schema, _output, new ParquetOptions(), append: false, cancellationToken).ConfigureAwait(false);
+    public async ValueTask BeginAsync(CancellationToken cancellationToken)
+    {
+        await _output.WriteAsync(ParquetFooter.Header.ToArray(), cancellationToken).ConfigureAwait(false);
+        _position = ParquetFooter.Header.Length;
+    }
 
     public override async Task<(ReadOnlyMemory<byte> Content, long Rows)> RenderAsync(Tenant tenant, IAsyncEnumerable<Point> points, CancellationToken cancellationToken)
     {
@@ -64,59 +72,94 @@ internal sealed class ParquetExportFormat : ExportFormat
     {
         if (content.Length > 0)
         {
-            using var piece = new MemoryStream(content.ToArray(), writable: false);
-            await AppendCachedAsync(piece, cancellationToken).ConfigureAwait(false);
+            await AppendPieceAsync(content, cancellationToken).ConfigureAwait(false);
         }
     }
 
     public override async ValueTask<long> AppendCachedAsync(Stream cached, CancellationToken cancellationToken)
     {
-        if (!cached.CanSeek)
-        {
-            var copy = new MemoryStream();
-            await cached.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-            copy.Position = 0;
-            cached = copy;
-        }
-
-        if (cached.Length == 0)
-        {
-            return 0; // an empty day
-        }
-
-        var reader = await ParquetReader.CreateAsync(cached, new ParquetOptions(), leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
-        long rows = 0;
-        await using (reader.ConfigureAwait(false))
-        {
-            foreach (var group in reader.RowGroups)
-            {
-                var columns = await ReadRowGroupAsync(reader.Schema, group, cancellationToken).ConfigureAwait(false);
-                await WriteRowGroupAsync(Writer, columns, cancellationToken).ConfigureAwait(false);
-                rows += columns.Count;
-            }
-        }
-
-        return rows;
+        using var copy = cached.CanSeek ? new MemoryStream(checked((int)cached.Length)) : new MemoryStream();
+        await cached.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+        return copy.Length == 0 ? 0 : await AppendPieceAsync(copy.GetBuffer().AsMemory(0, (int)copy.Length), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        await Writer.DisposeAsync().ConfigureAwait(false); // writes the footer; the output stays open
-        _writer = null;
+        var template = await EmptyFile.Value.ConfigureAwait(false);
+        var metadata = new FileMetaData
+        {
+            Version = template.Version,
+            Schema = template.Schema,
+            CreatedBy = template.CreatedBy,
+            ColumnOrders = template.ColumnOrders,
+            NumRows = _rows,
+            RowGroups = _rowGroups,
+        };
+        await _output.WriteAsync(ParquetFooter.Serialize(metadata), cancellationToken).ConfigureAwait(false);
+        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override async ValueTask DisposeAsync()
+    /// <summary>Copies a piece's column chunks and keeps its row groups with their offsets moved to where the bytes now are.</summary>
+    private async ValueTask<long> AppendPieceAsync(ReadOnlyMemory<byte> piece, CancellationToken cancellationToken)
     {
-        if (_writer is { } writer)
+        var dataEnd = ParquetFooter.DataEnd(piece.Span);
+        FileMetaData metadata;
+        using (var stream = new MemoryStream(piece.ToArray(), writable: false))
         {
-            _writer = null;
-            await writer.DisposeAsync().ConfigureAwait(false);
+            var reader = await ParquetReader.CreateAsync(stream, new ParquetOptions(), leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!reader.Schema.Equals(Schema))
+                {
+                    throw new InvalidDataException("A cached Parquet export piece has another schema than this version writes; invalidate the cache.");
+                }
+
+                metadata = reader.Metadata ?? throw new InvalidDataException("A cached Parquet export piece has no metadata; invalidate the cache.");
+            }
         }
 
-        await base.DisposeAsync().ConfigureAwait(false);
+        var shift = _position - ParquetFooter.Header.Length;
+        long rows = 0;
+        foreach (var group in metadata.RowGroups)
+        {
+            group.FileOffset += shift;
+            group.Ordinal = checked((short)_rowGroups.Count);
+            foreach (var column in group.Columns)
+            {
+                column.FileOffset += shift;
+                column.ColumnIndexOffset += shift;
+                column.OffsetIndexOffset += shift;
+                if (column.MetaData is { } data)
+                {
+                    data.DataPageOffset += shift;
+                    data.DictionaryPageOffset += shift;
+                    data.IndexPageOffset += shift;
+                    data.BloomFilterOffset += shift;
+                }
+            }
+
+            _rowGroups.Add(group);
+            rows += group.NumRows;
+        }
+
+        await _output.WriteAsync(piece[ParquetFooter.Header.Length..dataEnd], cancellationToken).ConfigureAwait(false);
+        _position += dataEnd - ParquetFooter.Header.Length;
+        _rows += rows;
+        return rows;
     }
 
-    private ParquetWriter Writer => _writer ?? throw new InvalidOperationException("The Parquet export has not begun or is already complete.");
+    /// <summary>The metadata of an export without rows: the schema, version and writer name every export's footer takes.</summary>
+    private static async Task<FileMetaData> ReadEmptyFileAsync()
+    {
+        using var file = new MemoryStream();
+        await (await ParquetWriter.CreateAsync(Schema, file).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        file.Position = 0;
+        var reader = await ParquetReader.CreateAsync(file).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return reader.Metadata ?? throw new InvalidOperationException("Parquet.Net wrote an empty file without metadata.");
+        }
+    }
 
     private static async Task WriteRowGroupAsync(ParquetWriter writer, Columns columns, CancellationToken cancellationToken)
     {
@@ -129,33 +172,6 @@ internal sealed class ParquetExportFormat : ExportFormat
         await group.WriteAsync(FieldField, columns.Field).ConfigureAwait(false);
         await group.WriteAsync<double>(ValueField, (ReadOnlyMemory<double?>)columns.Value, cancellationToken: cancellationToken).ConfigureAwait(false);
         await group.WriteAsync(ValueTextField, columns.ValueText).ConfigureAwait(false);
-    }
-
-    private static async Task<Columns> ReadRowGroupAsync(ParquetSchema schema, ParquetRowGroupReader group, CancellationToken cancellationToken)
-    {
-        if (!schema.Equals(Schema))
-        {
-            throw new InvalidDataException("A cached Parquet export piece has another schema than this version writes; invalidate the cache.");
-        }
-
-        var count = checked((int)group.RowCount);
-        var tenant = new string[count];
-        var time = new DateTime[count];
-        var timeNs = new long[count];
-        var measurement = new string[count];
-        var tags = new string[count];
-        var field = new string[count];
-        var value = new double?[count];
-        var valueText = new string[count];
-        await group.ReadAsync(TenantField, tenant, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync<DateTime>(TimeField, time, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync<long>(TimeNsField, timeNs, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync(MeasurementField, measurement, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync(TagsField, tags, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync(FieldField, field, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync<double>(ValueField, value, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.ReadAsync(ValueTextField, valueText, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new Columns(tenant, time, timeNs, measurement, tags, field, value, valueText);
     }
 
     /// <summary>The columns of one row group.</summary>
