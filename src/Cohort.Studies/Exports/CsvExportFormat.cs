@@ -14,7 +14,7 @@ internal sealed class CsvExportFormat(Stream output) : ExportFormat
 
     public override string Key => "csv";
 
-    public ValueTask BeginAsync(CancellationToken cancellationToken) => output.WriteAsync(Encoding.UTF8.GetBytes(Header), cancellationToken);
+    public override ValueTask BeginAsync(CancellationToken cancellationToken) => output.WriteAsync(Encoding.UTF8.GetBytes(Header), cancellationToken);
 
     public override async Task<(ReadOnlyMemory<byte> Content, long Rows)> RenderAsync(Tenant tenant, IAsyncEnumerable<Point> points, CancellationToken cancellationToken)
     {

@@ -33,7 +33,7 @@ internal sealed class ParquetExportFormat : ExportFormat
 
     public override string Key => "parquet";
 
-    public async ValueTask BeginAsync(CancellationToken cancellationToken)
+    public override async ValueTask BeginAsync(CancellationToken cancellationToken)
     {
         await _output.WriteAsync(ParquetFooter.Header.ToArray(), cancellationToken).ConfigureAwait(false);
         _position = ParquetFooter.Header.Length;

@@ -37,35 +37,16 @@ public sealed class ResearchExporter
     public TimeSpan SettleTime { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Writes the CSV export of <paramref name="range"/> for <paramref name="tenants"/> to <paramref name="output"/>.</summary>
-    public async Task<ExportResult> ExportCsvAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(tenants);
-        CheckRange(range);
-        var csv = new CsvExportFormat(output);
-        await using (csv.ConfigureAwait(false))
-        {
-            await csv.BeginAsync(cancellationToken).ConfigureAwait(false);
-            return await ExportAsync(csv, tenants, range, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<ExportResult> ExportCsvAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default) =>
+        ExportAsync(output, static output => new CsvExportFormat(output), tenants, range, cancellationToken);
 
     /// <summary>
     /// Writes the Parquet export of <paramref name="range"/> for <paramref name="tenants"/> to <paramref name="output"/>
-    /// (the CSV's rows as columns, one row group per tenant-day; schema in docs/studies.md). The output stays open.
+    /// (the CSV's rows as columns, one row group per tenant-day; schema in docs/studies.md). The output need not seek
+    /// and stays open.
     /// </summary>
-    public async Task<ExportResult> ExportParquetAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(tenants);
-        CheckRange(range);
-        var parquet = new ParquetExportFormat(output);
-        await using (parquet.ConfigureAwait(false))
-        {
-            await parquet.BeginAsync(cancellationToken).ConfigureAwait(false);
-            return await ExportAsync(parquet, tenants, range, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<ExportResult> ExportParquetAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default) =>
+        ExportAsync(output, static output => new ParquetExportFormat(output), tenants, range, cancellationToken);
 
     /// <summary>Drops the cached days a batch written late touches (call it from ingestion after a write).</summary>
     public async ValueTask InvalidateAsync(Tenant tenant, PointBatch batch, CancellationToken cancellationToken = default)
@@ -91,11 +72,21 @@ public sealed class ResearchExporter
         }
     }
 
+    private async Task<ExportResult> ExportAsync(Stream output, Func<Stream, ExportFormat> create, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(tenants);
+        CheckRange(range);
+        var format = create(output);
+        await format.BeginAsync(cancellationToken).ConfigureAwait(false);
+        return await WalkAsync(format, tenants, range, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// The day walk every format shares: per tenant, per UTC day of the range, a settled whole day comes from the cache
     /// when it is there; anything else is read from the store, rendered, appended and (when whole and settled) cached.
     /// </summary>
-    private async Task<ExportResult> ExportAsync(ExportFormat format, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken)
+    private async Task<ExportResult> WalkAsync(ExportFormat format, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken)
     {
         var settled = Timestamps.FromDateTimeOffset(_time.GetUtcNow() - SettleTime);
         long rows = 0;
