@@ -18,7 +18,9 @@ internal static class CommandCatalog
         }
 
         yield return PurgeCommands.Create();
-        yield return StudyCommands.Create();
+        var study = StudyCommands.Create();
+        study.Subcommands.Add(StudyExportCommand.Create());
+        yield return study;
         foreach (var command in EncryptionCommands.Create())
         {
             yield return command;

@@ -91,7 +91,7 @@ internal static class PortabilityCommands
         Tenant.IsValid(id, out var why) ? new Tenant(id!) : throw new CliUsageException($"--tenant: {why}");
 
     /// <summary>Runs a verb; an operation that cannot proceed prints its reason and exits 2.</summary>
-    private static async Task<int> RunAsync(Func<Task<int>> verb)
+    internal static async Task<int> RunAsync(Func<Task<int>> verb)
     {
         try
         {

@@ -1,26 +1,23 @@
-using System.Globalization;
-using System.Text;
 using Cohort.Core;
 
 namespace Cohort.Studies.Exports;
 
 /// <summary>What an export did.</summary>
-/// <param name="Rows">CSV rows written (header excluded).</param>
+/// <param name="Rows">Rows written: one per field value (a CSV's header excluded).</param>
 /// <param name="DaysFromCache">Tenant-days copied from the cache.</param>
 /// <param name="DaysFromStore">Tenant-days read from the store (and cached when complete).</param>
 public sealed record ExportResult(long Rows, int DaysFromCache, int DaysFromStore);
 
 /// <summary>
 /// Exports a time range × participants as CSV (<c>tenant,time,measurement,tags,field,value</c>; time ISO-8601 UTC
-/// with 100 ns precision; rows by tenant, then day, then series and time). Each whole UTC day that ended before
+/// with 100 ns precision) or Parquet (the same rows as columns); rows by tenant, then day, then series and time. Each
+/// whole UTC day that ended before
 /// now minus <see cref="SettleTime"/> is cached per tenant in an <see cref="IExportCache"/>; a later export copies
-/// those files and reads only the rest (the new tail, partial days) from the store. Late data for a cached day must
+/// those pieces and reads only the rest (the new tail, partial days) from the store. Late data for a cached day must
 /// invalidate it: ingestion calls <see cref="InvalidateAsync"/> with the batch it wrote.
 /// </summary>
 public sealed class ResearchExporter
 {
-    private const string Format = "csv";
-    private const string Header = "tenant,time,measurement,tags,field,value\n";
     private static readonly long NanosPerDay = TimeSpan.TicksPerDay * 100;
     private readonly IPointReader _reader;
     private readonly IExportCache _cache;
@@ -40,52 +37,16 @@ public sealed class ResearchExporter
     public TimeSpan SettleTime { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Writes the CSV export of <paramref name="range"/> for <paramref name="tenants"/> to <paramref name="output"/>.</summary>
-    public async Task<ExportResult> ExportCsvAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(tenants);
-        if (range.End - (double)range.Start > 100.0 * 366 * NanosPerDay)
-        {
-            throw new ArgumentOutOfRangeException(nameof(range), "An export covers at most 100 years: give the range's start and end.");
-        }
+    public Task<ExportResult> ExportCsvAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default) =>
+        ExportAsync(output, static output => new CsvExportFormat(output), tenants, range, cancellationToken);
 
-        var header = Encoding.UTF8.GetBytes(Header);
-        await output.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-        var settled = Timestamps.FromDateTimeOffset(_time.GetUtcNow() - SettleTime);
-        long rows = 0;
-        int cached = 0, fetched = 0;
-        foreach (var tenant in tenants)
-        {
-            for (var dayStart = FloorDay(range.Start); dayStart < range.End; dayStart += NanosPerDay)
-            {
-                var dayEnd = dayStart + NanosPerDay;
-                var slice = new TimeRange(Math.Max(dayStart, range.Start), Math.Min(dayEnd, range.End));
-                var whole = slice.Start == dayStart && slice.End == dayEnd && dayEnd <= settled;
-                var day = DateOnly.FromDateTime(Timestamps.ToDateTimeOffset(dayStart).UtcDateTime);
-                if (whole && await _cache.TryOpenAsync(tenant.Id, day, Format, cancellationToken).ConfigureAwait(false) is { } file)
-                {
-                    await using (file.ConfigureAwait(false))
-                    {
-                        rows += await CopyCountingAsync(file, output, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    cached++;
-                    continue;
-                }
-
-                var (content, count) = await RenderAsync(tenant, slice, cancellationToken).ConfigureAwait(false);
-                await output.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                rows += count;
-                fetched++;
-                if (whole)
-                {
-                    await _cache.WriteAsync(tenant.Id, day, Format, content, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-
-        return new ExportResult(rows, cached, fetched);
-    }
+    /// <summary>
+    /// Writes the Parquet export of <paramref name="range"/> for <paramref name="tenants"/> to <paramref name="output"/>
+    /// (the CSV's rows as columns, one row group per tenant-day; schema in docs/studies.md). The output need not seek
+    /// and stays open.
+    /// </summary>
+    public Task<ExportResult> ExportParquetAsync(Stream output, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken = default) =>
+        ExportAsync(output, static output => new ParquetExportFormat(output), tenants, range, cancellationToken);
 
     /// <summary>Drops the cached days a batch written late touches (call it from ingestion after a write).</summary>
     public async ValueTask InvalidateAsync(Tenant tenant, PointBatch batch, CancellationToken cancellationToken = default)
@@ -103,51 +64,65 @@ public sealed class ResearchExporter
         }
     }
 
-    private async Task<(ReadOnlyMemory<byte> Content, long Rows)> RenderAsync(Tenant tenant, TimeRange range, CancellationToken cancellationToken)
+    private static void CheckRange(TimeRange range)
     {
-        var text = new StringBuilder();
-        long rows = 0;
-        await foreach (var point in _reader.ReadAsync(tenant, new PointQuery(range), cancellationToken).ConfigureAwait(false))
+        if (range.End - (double)range.Start > 100.0 * 366 * NanosPerDay)
         {
-            var time = Timestamps.ToDateTimeOffset(point.Timestamp).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-            var tags = Csv(point.Tags.ToCanonicalString());
-            foreach (var field in point.Fields)
+            throw new ArgumentOutOfRangeException(nameof(range), "An export covers at most 100 years: give the range's start and end.");
+        }
+    }
+
+    private async Task<ExportResult> ExportAsync(Stream output, Func<Stream, ExportFormat> create, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(tenants);
+        CheckRange(range);
+        var format = create(output);
+        await format.BeginAsync(cancellationToken).ConfigureAwait(false);
+        return await WalkAsync(format, tenants, range, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The day walk every format shares: per tenant, per UTC day of the range, a settled whole day comes from the cache
+    /// when it is there; anything else is read from the store, rendered, appended and (when whole and settled) cached.
+    /// </summary>
+    private async Task<ExportResult> WalkAsync(ExportFormat format, IEnumerable<Tenant> tenants, TimeRange range, CancellationToken cancellationToken)
+    {
+        var settled = Timestamps.FromDateTimeOffset(_time.GetUtcNow() - SettleTime);
+        long rows = 0;
+        int cached = 0, fetched = 0;
+        foreach (var tenant in tenants)
+        {
+            for (var dayStart = FloorDay(range.Start); dayStart < range.End; dayStart += NanosPerDay)
             {
-                text.Append(tenant.Id).Append(',').Append(time).Append(',').Append(Csv(point.Measurement)).Append(',').Append(tags).Append(',')
-                    .Append(Csv(field.Key)).Append(',').Append(Value(field.Value)).Append('\n');
-                rows++;
+                var dayEnd = dayStart + NanosPerDay;
+                var slice = new TimeRange(Math.Max(dayStart, range.Start), Math.Min(dayEnd, range.End));
+                var whole = slice.Start == dayStart && slice.End == dayEnd && dayEnd <= settled;
+                var day = DateOnly.FromDateTime(Timestamps.ToDateTimeOffset(dayStart).UtcDateTime);
+                if (whole && await _cache.TryOpenAsync(tenant.Id, day, format.Key, cancellationToken).ConfigureAwait(false) is { } file)
+                {
+                    await using (file.ConfigureAwait(false))
+                    {
+                        rows += await format.AppendCachedAsync(file, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    cached++;
+                    continue;
+                }
+
+                var (content, count) = await format.RenderAsync(tenant, _reader.ReadAsync(tenant, new PointQuery(slice), cancellationToken), cancellationToken).ConfigureAwait(false);
+                await format.AppendAsync(content, cancellationToken).ConfigureAwait(false);
+                rows += count;
+                fetched++;
+                if (whole)
+                {
+                    await _cache.WriteAsync(tenant.Id, day, format.Key, content, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
-        return (Encoding.UTF8.GetBytes(text.ToString()), rows);
-    }
-
-    private static string Value(FieldValue value)
-    {
-        var text = value.ToString();
-        return value.Kind switch
-        {
-            FieldKind.Int64 or FieldKind.UInt64 => text[..^1],
-            FieldKind.String => Csv(text[1..^1]),
-            _ => text,
-        };
-    }
-
-    private static string Csv(string text) =>
-        text.AsSpan().IndexOfAny(",\"\n\r") < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    private static async Task<long> CopyCountingAsync(Stream source, Stream output, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[1 << 16];
-        long lines = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            lines += buffer.AsSpan(0, read).Count((byte)'\n');
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-        }
-
-        return lines;
+        await format.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return new ExportResult(rows, cached, fetched);
     }
 
     private static long FloorDay(long timestamp)

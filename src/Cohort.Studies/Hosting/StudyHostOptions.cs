@@ -15,7 +15,7 @@ public sealed class StudyHostOptions
     /// </summary>
     public string ExportFolder { get; set; } = "exports";
 
-    /// <summary>The format of the built-in <c>export</c> job's files: <c>csv</c> (the default).</summary>
+    /// <summary>The format of the built-in <c>export</c> job's files: <c>csv</c> (the default) or <c>parquet</c>.</summary>
     public string ExportFormat { get; set; } = "csv";
 
     /// <summary>

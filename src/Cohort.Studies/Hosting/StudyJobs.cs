@@ -27,6 +27,7 @@ internal sealed class StudyJobs
         new Dictionary<string, Func<ResearchExporter, Stream, IEnumerable<Tenant>, TimeRange, CancellationToken, Task<ExportResult>>>(StringComparer.Ordinal)
         {
             ["csv"] = static (exporter, output, tenants, range, ct) => exporter.ExportCsvAsync(output, tenants, range, ct),
+            ["parquet"] = static (exporter, output, tenants, range, ct) => exporter.ExportParquetAsync(output, tenants, range, ct),
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private readonly StudyManifest _manifest;

@@ -212,6 +212,40 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_export_schedule_writes_parquet_when_configured()
+    {
+        using var host = BuildHost(configure: s => s.Configure<StudyHostOptions>(o => o.ExportFormat = "parquet"));
+        var store = host.Services.GetRequiredService<IPointWriter>();
+        await store.WriteAsync(House1, Minutes(Start.AddHours(-2), 60));
+        await store.WriteAsync(House2, Minutes(Start.AddHours(-1), 1));
+        await host.StartAsync();
+        try
+        {
+            var state = await RunUntilAsync(host, "nightly-export", new DateTimeOffset(2026, 6, 2, 1, 0, 0, TimeSpan.Zero));
+
+            Assert.Equal(JobOutcome.Succeeded, state.Outcome);
+            await using var file = File.OpenRead(Path.Combine(ExportFolder, "2026-06-01.parquet"));
+            await using var reader = await Parquet.ParquetReader.CreateAsync(file);
+            Assert.Equal(61, reader.RowGroups.Sum(g => g.RowCount));
+            var tenant = reader.Schema.GetDataFields().Single(f => f.Name == "tenant");
+            var tenants = new List<string>();
+            foreach (var group in reader.RowGroups)
+            {
+                var column = new string[group.RowCount];
+                await group.ReadAsync(tenant, column);
+                tenants.AddRange(column);
+            }
+
+            Assert.Equal(60, tenants.Count(t => t == "house-01"));
+            Assert.True(File.Exists(Path.Combine(ExportFolder, "cache", "house-01", "2026-06-01.parquet")), "the completed day is cached");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_purge_schedule_applies_the_retention_to_raw_points_raw_measures_and_cached_exports()
     {
         using var host = BuildHost();
@@ -360,7 +394,7 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("StudyHostOptions.ExportFormat 'xlsx' is not supported; use one of: csv.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("StudyHostOptions.ExportFormat 'xlsx' is not supported; use one of: csv, parquet.", error.Message, StringComparison.Ordinal);
     }
 
     private sealed class RecordingNotifier : INotifier
