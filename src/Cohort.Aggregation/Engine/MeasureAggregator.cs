@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Cohort.Aggregation.Engine;
 using Cohort.Aggregation.Privacy;
@@ -363,6 +364,7 @@ public sealed partial class MeasureAggregator
 
         public List<Rejection>? Rejections { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void AddAll(ReadOnlySpan<RawMeasure> measures)
         {
             foreach (var measure in measures)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Cohort.Aggregation.States;
 
@@ -71,9 +72,12 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
     }
 
     /// <summary>
-    /// Merges the pending raw rows into their states: one pass counts the rows per state (so exact quantile
-    /// storage grows once, to its exact size), one pass merges the values.
+    /// Merges the pending raw rows into their states. One pass counts the rows per state; with exact quantiles a
+    /// second pass scatters each value straight into its state's value storage (grown once, to its exact size) and
+    /// each state then absorbs its new values as one batch (<see cref="MomentState.Of"/>, merged by Chan's formula);
+    /// otherwise each value is added to its state.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long AggregatePending(long now)
     {
         var from = _aggregated;
@@ -81,10 +85,11 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
         var pending = to - from;
         if (pending > 0)
         {
-            var counts = ArrayPool<int>.Shared.Rent(_keys.Count);
+            var keyCount = _keys.Count;
+            var counts = ArrayPool<int>.Shared.Rent(keyCount);
             try
             {
-                Array.Clear(counts, 0, _keys.Count);
+                Array.Clear(counts, 0, keyCount);
                 for (var i = from; i < to;)
                 {
                     i += _raw.Segment(i, to, out var keyIds, out _);
@@ -95,29 +100,29 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
                 }
 
                 var states = CollectionsMarshal.AsSpan(_states);
-                for (var id = 0; id < states.Length; id++)
+                for (var id = 0; id < keyCount; id++)
                 {
-                    var count = counts[id];
-                    if (count == 0)
+                    if (counts[id] > 0)
                     {
-                        continue;
-                    }
+                        ref var state = ref states[id];
+                        if (state is null)
+                        {
+                            state = new GroupState { Quantiles = NewQuantiles(counts[id]) };
+                            GroupCount++;
+                        }
 
-                    ref var state = ref states[id];
-                    if (state is null)
-                    {
-                        state = new GroupState { Quantiles = NewQuantiles(count) };
-                        GroupCount++;
+                        state.LastUpdatedTicks = now;
                     }
-                    else
-                    {
-                        state.Quantiles?.Reserve(count);
-                    }
-
-                    state.LastUpdatedTicks = now;
                 }
 
-                Merge(from, to, states);
+                if (Definition.HasQuantiles && Definition.QuantileMode == QuantileMode.Exact)
+                {
+                    MergeScattered(from, to, states, counts);
+                }
+                else
+                {
+                    MergeEach(from, to, states);
+                }
             }
             finally
             {
@@ -203,10 +208,54 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
         _lastAggregatedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
         PrivacySpent);
 
-    private void Merge(long from, long to, Span<GroupState?> states)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MergeScattered(long from, long to, Span<GroupState?> states, int[] counts)
+    {
+        var keyCount = states.Length;
+        var storage = ArrayPool<double[]>.Shared.Rent(keyCount);
+        var positions = ArrayPool<int>.Shared.Rent(keyCount);
+        try
+        {
+            for (var id = 0; id < keyCount; id++)
+            {
+                if (counts[id] > 0)
+                {
+                    ((ExactQuantiles)states[id]!.Quantiles!).ReserveForAppend(counts[id], out storage[id], out positions[id]);
+                }
+            }
+
+            var privacy = Definition.Privacy;
+            var (lower, upper) = privacy is null ? (double.NegativeInfinity, double.PositiveInfinity) : (privacy.LowerBound, privacy.UpperBound);
+            for (var i = from; i < to;)
+            {
+                i += _raw.Segment(i, to, out var keyIds, out var values);
+                for (var j = 0; j < keyIds.Length; j++)
+                {
+                    var id = keyIds[j];
+                    storage[id][positions[id]++] = Math.Clamp(values[j], lower, upper);
+                }
+            }
+
+            for (var id = 0; id < keyCount; id++)
+            {
+                if (counts[id] > 0)
+                {
+                    var state = states[id]!;
+                    state.Moments.Merge(MomentState.Of(((ExactQuantiles)state.Quantiles!).CommitAppended(counts[id])));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double[]>.Shared.Return(storage, clearArray: true);
+            ArrayPool<int>.Shared.Return(positions);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MergeEach(long from, long to, Span<GroupState?> states)
     {
         var privacy = Definition.Privacy;
-        var exact = Definition.HasQuantiles && Definition.QuantileMode == QuantileMode.Exact;
         for (var i = from; i < to;)
         {
             i += _raw.Segment(i, to, out var keyIds, out var values);
@@ -215,14 +264,7 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
                 var state = states[keyIds[j]]!;
                 var value = privacy is null ? values[j] : Math.Clamp(values[j], privacy.LowerBound, privacy.UpperBound);
                 state.Moments.Add(value);
-                if (exact)
-                {
-                    ((ExactQuantiles)state.Quantiles!).AddReserved(value);
-                }
-                else
-                {
-                    state.Quantiles?.Add(value);
-                }
+                state.Quantiles?.Add(value);
             }
         }
     }

@@ -39,11 +39,24 @@ internal sealed class ExactQuantiles : IQuantileState
         _values[_count++] = value;
     }
 
-    /// <summary>Appends a value when room was reserved (<see cref="Reserve"/>); the values are then not known to be sorted.</summary>
-    public void AddReserved(double value)
+    /// <summary>
+    /// Makes room for <paramref name="additional"/> values written directly into <paramref name="storage"/> from
+    /// <paramref name="start"/>; <see cref="CommitAppended"/> then counts them.
+    /// </summary>
+    public void ReserveForAppend(int additional, out double[] storage, out int start)
     {
-        _values[_count++] = value;
+        Reserve(additional);
+        storage = _values;
+        start = _count;
+    }
+
+    /// <summary>Counts the values written after <see cref="ReserveForAppend"/>; returns them.</summary>
+    public ReadOnlySpan<double> CommitAppended(int added)
+    {
+        var appended = _values.AsSpan(_count, added);
+        _count += added;
         _sorted = false;
+        return appended;
     }
 
     public void Reserve(int additional)
