@@ -93,11 +93,33 @@ public class PostgresAggregationBenchmarks
             CheckIdentical(benchmark.EngineResults(), await DaccSql.QueryAsync(connection, "m", "day", Start, Start.AddDays(100)));
             for (var r = 0; r < repeats; r++)
             {
-                self.Refresh();
-                var before = self.TotalProcessorTime;
-                var groups = benchmark.Engine();
-                self.Refresh();
-                var engine = self.TotalProcessorTime - before;
+                // As BenchmarkDotNet does between iterations: each side starts without the previous one's garbage.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                TimeSpan Cpu()
+                {
+                    self.Refresh();
+                    return self.TotalProcessorTime;
+                }
+
+                var before = Cpu();
+                var aggregator = new MeasureAggregator(benchmark._definitions);
+                aggregator.AddRange(benchmark._measures);
+                var added = Cpu();
+                aggregator.Aggregate();
+                var aggregated = Cpu();
+                var groups = aggregator.Query(new AggregateQuery("m", Start, Start.AddDays(100))).Count;
+                var queried = Cpu();
+                var engine = queried - before;
+                Console.WriteLine($"run {r + 1}: engine add {(added - before).TotalMilliseconds:F0} + aggregate {(aggregated - added).TotalMilliseconds:F0} + query {(queried - aggregated).TotalMilliseconds:F0} ms CPU; " +
+                                  $"{(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1e6:F0} MB allocated, GCs gen0/1/2 {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}");
+                GC.KeepAlive(aggregator);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
 
                 var backendBefore = BackendCpu(pid);
                 self.Refresh();

@@ -12,34 +12,10 @@ internal readonly record struct GroupKey(long BucketTicks, string CreatedBy, str
 }
 
 /// <summary>
-/// The identity of an aggregate as the engine looks it up while adding: bucket start and the interned ids of
-/// createdBy and the group values (-1 for no group), hashed cheaply.
+/// The series of an aggregate as the engine looks it up while adding: the interned ids of createdBy and the group
+/// values (-1 for no group); the bucket start is looked up within the series.
 /// </summary>
-internal readonly struct GroupIds(long bucketTicks, int createdBy, int group1, int group2, int group3) : IEquatable<GroupIds>
-{
-    public readonly long BucketTicks = bucketTicks;
-    public readonly int CreatedBy = createdBy;
-    public readonly int Group1 = group1;
-    public readonly int Group2 = group2;
-    public readonly int Group3 = group3;
-
-    public bool Equals(GroupIds other) => BucketTicks == other.BucketTicks && CreatedBy == other.CreatedBy
-        && Group1 == other.Group1 && Group2 == other.Group2 && Group3 == other.Group3;
-
-    public override bool Equals(object? obj) => obj is GroupIds other && Equals(other);
-
-    public override int GetHashCode()
-    {
-        unchecked
-        {
-            var h = (int)BucketTicks ^ (int)(BucketTicks >> 32);
-            h = (h * -1521134295) + CreatedBy;
-            h = (h * -1521134295) + Group1;
-            h = (h * -1521134295) + Group2;
-            return (h * -1521134295) + Group3;
-        }
-    }
-}
+internal readonly record struct SeriesIds(int CreatedBy, int Group1, int Group2, int Group3);
 
 /// <summary>The mergeable state of one aggregate.</summary>
 internal sealed class GroupState

@@ -13,7 +13,7 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
 {
     private const int CreatedBySlot = 0;
 
-    private readonly Dictionary<GroupIds, int> _keyIds = [];
+    private readonly Dictionary<SeriesIds, Dictionary<long, int>> _series = [];
     private readonly List<GroupKey> _keys = [];
     private readonly List<GroupState?> _states = [];
     private readonly RawRowLog _raw = new();
@@ -24,8 +24,10 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
     private readonly List<string> _texts = [];
     private readonly string?[] _lastText = new string?[4];
     private readonly int[] _lastTextId = new int[4];
-    private GroupIds _lastKey = new(long.MinValue, -2, -2, -2, -2);
-    private int _lastKeyId = -1;
+    private SeriesIds _lastSeriesIds;
+    private Dictionary<long, int>? _lastSeries;
+    private long _lastBucket = long.MinValue;
+    private int _lastId;
 
     private long _aggregated;
     private long? _lastAggregatedTicks;
@@ -42,32 +44,39 @@ internal sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zo
     public void Append(RawMeasure measure, long arrivedTicks)
     {
         var bucket = PeriodBuckets.StartTicks(measure.StartDate, Definition.AggregationPeriod, Zone);
-        var ids = new GroupIds(
-            bucket,
+        var series = new SeriesIds(
             Intern(CreatedBySlot, measure.CreatedBy),
             Intern(1, measure.Group1?.Value),
             Intern(2, measure.Group2?.Value),
             Intern(3, measure.Group3?.Value));
-        int id;
-        if (ids.Equals(_lastKey))
+        if (series.Equals(_lastSeriesIds) && _lastSeries is not null)
         {
-            id = _lastKeyId;
+            if (bucket == _lastBucket)
+            {
+                _raw.Append(_lastId, measure.Value, arrivedTicks);
+                return;
+            }
         }
         else
         {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_keyIds, ids, out var exists);
-            if (!exists)
-            {
-                slot = _keys.Count;
-                _keys.Add(new GroupKey(bucket, _texts[ids.CreatedBy], Text(ids.Group1), Text(ids.Group2), Text(ids.Group3)));
-                _states.Add(null);
-            }
-
-            id = slot;
-            _lastKey = ids;
-            _lastKeyId = id;
+            ref var found = ref CollectionsMarshal.GetValueRefOrAddDefault(_series, series, out _);
+            found ??= [];
+            _lastSeries = found;
+            _lastSeriesIds = series;
         }
 
+        // Two levels (series, then bucket within the series): the bucket maps of one series are small and stay in
+        // cache while its measures arrive.
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_lastSeries, bucket, out var exists);
+        if (!exists)
+        {
+            id = _keys.Count;
+            _keys.Add(new GroupKey(bucket, _texts[series.CreatedBy], Text(series.Group1), Text(series.Group2), Text(series.Group3)));
+            _states.Add(null);
+        }
+
+        _lastBucket = bucket;
+        _lastId = id;
         _raw.Append(id, measure.Value, arrivedTicks);
     }
 
