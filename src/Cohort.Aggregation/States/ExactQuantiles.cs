@@ -157,8 +157,8 @@ internal sealed class ExactQuantiles : IQuantileState
     /// <summary>
     /// Rearranges <paramref name="values"/>[<paramref name="low"/>..<paramref name="high"/>] so that each of the
     /// (ascending) <paramref name="ranks"/> holds the value a sort would put there: quickselect with a median-of-three
-    /// pivot, recursing only into the parts that hold a wanted rank; small parts are insertion-sorted, and a sort takes
-    /// over when the depth budget runs out (no quadratic worst case).
+    /// pivot and branch-free partitions (below, equal, above), recursing only into the parts that hold a wanted rank;
+    /// small parts are insertion-sorted, and a sort takes over when the depth budget runs out (no quadratic worst case).
     /// </summary>
     internal static void SelectRanks(Span<double> values, int low, int high, ReadOnlySpan<int> ranks, int depth)
     {
@@ -176,54 +176,67 @@ internal sealed class ExactQuantiles : IQuantileState
                 return;
             }
 
+            // Median of three to the end, then branch-free partitions (the comparison feeds an index, not a branch:
+            // on random values half of a branchy partition's comparisons mispredict).
             var middle = low + ((high - low) / 2);
-            var pivot = MedianOfThree(values[low], values[middle], values[high]);
-            int i = low, j = high;
-            while (i <= j)
+            var median = MedianOfThreeIndex(values, low, middle, high);
+            (values[median], values[high]) = (values[high], values[median]);
+            var pivot = values[high];
+            var less = low;
+            for (var k = low; k < high; k++)
             {
-                while (values[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (values[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
+                var v = values[k];
+                values[k] = values[less];
+                values[less] = v;
+                less += v < pivot ? 1 : 0;
             }
 
-            // Now [low..j] <= pivot, [i..high] >= pivot, and anything between equals the pivot (already in place).
+            (values[less], values[high]) = (values[high], values[less]);
+
+            // Now [low, less) < pivot and [less, high] >= pivot with the pivot at less.
             var left = 0;
-            while (left < ranks.Length && ranks[left] <= j)
+            while (left < ranks.Length && ranks[left] < less)
             {
                 left++;
             }
 
-            var right = left;
-            while (right < ranks.Length && ranks[right] < i)
-            {
-                right++;
-            }
-
             if (left > 0)
             {
-                SelectRanks(values, low, j, ranks[..left], depth);
+                SelectRanks(values, low, less - 1, ranks[..left], depth);
             }
 
-            ranks = ranks[right..];
-            low = i;
+            ranks = ranks[left..];
+            if (ranks.Length == 0)
+            {
+                return;
+            }
+
+            // Split the rest into values equal to the pivot (in place: [less, equal)) and above it ([equal, high]).
+            var equal = less + 1;
+            for (var k = less + 1; k <= high; k++)
+            {
+                var v = values[k];
+                values[k] = values[equal];
+                values[equal] = v;
+                equal += v <= pivot ? 1 : 0;
+            }
+
+            var done = 0;
+            while (done < ranks.Length && ranks[done] < equal)
+            {
+                done++;
+            }
+
+            ranks = ranks[done..];
+            low = equal;
         }
     }
 
-    private static double MedianOfThree(double a, double b, double c) =>
-        a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    private static int MedianOfThreeIndex(Span<double> values, int a, int b, int c)
+    {
+        var (x, y, z) = (values[a], values[b], values[c]);
+        return x < y ? (y < z ? b : (x < z ? c : a)) : (x < z ? a : (y < z ? c : b));
+    }
 
     private static void InsertionSort(Span<double> values)
     {
