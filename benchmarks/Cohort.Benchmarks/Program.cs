@@ -2,10 +2,12 @@ using BenchmarkDotNet.Running;
 
 // Run one benchmark class:  dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --filter '*LineProtocol*'
 // List them:                dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- --list flat
-// CPU time (not wall time) of the aggregation comparison: dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- aggregation-cpu
+// CPU time (not wall time) of the aggregation comparison: dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- aggregation-cpu [raw measures, default 1000000] [repeats, default 5]
 if (args is ["aggregation-cpu", ..])
 {
-    await Cohort.Benchmarks.Aggregation.PostgresAggregationBenchmarks.MeasureCpuTimeAsync(5);
+    await Cohort.Benchmarks.Aggregation.PostgresAggregationBenchmarks.MeasureCpuTimeAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
     return;
 }
 

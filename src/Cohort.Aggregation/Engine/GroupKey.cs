@@ -11,6 +11,12 @@ internal readonly record struct GroupKey(long BucketTicks, string CreatedBy, str
         wildcard3 ? MeasureGroup.Wildcard : Group3);
 }
 
+/// <summary>
+/// The series of an aggregate as the engine looks it up while adding: the interned ids of createdBy and the group
+/// values (-1 for no group); the bucket start is looked up within the series.
+/// </summary>
+internal readonly record struct SeriesIds(int CreatedBy, int Group1, int Group2, int Group3);
+
 /// <summary>The mergeable state of one aggregate.</summary>
 internal sealed class GroupState
 {

@@ -1,8 +1,9 @@
+using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Cohort.Aggregation.Engine;
 using Cohort.Aggregation.Privacy;
-using Cohort.Aggregation.States;
 using Cohort.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,6 +19,8 @@ namespace Cohort.Aggregation;
 /// </summary>
 public sealed partial class MeasureAggregator
 {
+    private static readonly double[] QuartileFractions = [0.5, 0.25, 0.75];
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, MeasureStore> _stores = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
@@ -67,41 +70,35 @@ public sealed partial class MeasureAggregator
     }
 
     /// <summary>Adds raw measures; the invalid ones come back as rejections with their index, the rest are kept.</summary>
+    /// <remarks>
+    /// Arrays and lists are read without an enumerator. Consecutive measures of the same measure name share one
+    /// definition lookup, and a valid measure is checked and kept without allocating.
+    /// </remarks>
     public WriteResult AddRange(IEnumerable<RawMeasure> measures)
     {
         ArgumentNullException.ThrowIfNull(measures);
-        var rejections = new List<Rejection>();
-        var accepted = 0;
-        var index = 0;
-        var now = _timeProvider.GetUtcNow().UtcTicks;
-        MeasureStore? last = null;
+        var batch = new AddBatch(this, _timeProvider.GetUtcNow().UtcTicks);
         lock (_lock)
         {
-            foreach (var measure in measures)
+            switch (measures)
             {
-                var result = measure is null
-                    ? RawMeasureResult.Invalid(RawMeasureError.NotAnObject, null, "The measure is null.")
-                    : Definitions.Validate(measure);
-                if (result.IsValid)
-                {
-                    if (last is null || !string.Equals(last.Definition.Name, measure!.MeasureName, StringComparison.Ordinal))
+                case RawMeasure[] array:
+                    batch.AddAll(array);
+                    break;
+                case List<RawMeasure> list:
+                    batch.AddAll(CollectionsMarshal.AsSpan(list));
+                    break;
+                default:
+                    foreach (var measure in measures)
                     {
-                        last = _stores[measure!.MeasureName];
+                        batch.Add(measure);
                     }
 
-                    last.Append(measure!, now);
-                    accepted++;
-                }
-                else
-                {
-                    rejections.Add(result.Rejection with { Index = index });
-                }
-
-                index++;
+                    break;
             }
         }
 
-        return new WriteResult(accepted, [.. rejections]);
+        return new WriteResult(batch.Accepted, batch.Rejections is null ? [] : [.. batch.Rejections]);
     }
 
     /// <summary>
@@ -183,9 +180,10 @@ public sealed partial class MeasureAggregator
 
             selected.Sort(static (a, b) => CompareKeys(a.Key, b.Key));
             var results = new List<AggregateResult>(selected.Count);
+            var fractions = ReleasedFractions(definition);
             foreach (var (key, state) in selected)
             {
-                results.Add(Release(definition, store.Zone, key, state));
+                results.Add(Release(definition, fractions, store.Zone, key, state));
             }
 
             return results;
@@ -266,12 +264,14 @@ public sealed partial class MeasureAggregator
         return c == 0 ? string.CompareOrdinal(a.Group3, b.Group3) : c;
     }
 
-    private AggregateResult Release(MeasureDefinition d, TimeZoneInfo zone, GroupKey key, GroupState state)
+    private AggregateResult Release(MeasureDefinition d, double[] fractions, TimeZoneInfo zone, GroupKey key, GroupState state)
     {
         var m = state.Moments;
         var s = d.Statistics;
         bool Has(MeasureStatistics flag) => (s & flag) != 0;
         var q = state.Quantiles;
+        Span<double> quantiles = stackalloc double[fractions.Length];
+        q?.Quantiles(fractions, quantiles);
         var result = new AggregateResult(d.Name, PeriodBuckets.ToDateTimeOffset(key.BucketTicks, zone), key.CreatedBy, m.Count)
         {
             Group1 = key.Group1 is null ? null : new MeasureGroup(d.Group1Key!, key.Group1),
@@ -283,10 +283,10 @@ public sealed partial class MeasureAggregator
             Max = Has(MeasureStatistics.Max) ? m.Max : null,
             Avg = Has(MeasureStatistics.Avg) ? m.Average : null,
             Std = Has(MeasureStatistics.Std) ? m.SampleStd : null,
-            Median = Has(MeasureStatistics.Median) ? q?.Quantile(0.5) : null,
-            FirstQuartile = Has(MeasureStatistics.FirstQuartile) ? q?.Quantile(0.25) : null,
-            ThirdQuartile = Has(MeasureStatistics.ThirdQuartile) ? q?.Quantile(0.75) : null,
-            Percentiles = q is null || d.Percentiles.IsDefaultOrEmpty ? [] : [.. d.Percentiles.Select(p => KeyValuePair.Create(p, q.Quantile(p)))],
+            Median = Has(MeasureStatistics.Median) && q is not null ? quantiles[0] : null,
+            FirstQuartile = Has(MeasureStatistics.FirstQuartile) && q is not null ? quantiles[1] : null,
+            ThirdQuartile = Has(MeasureStatistics.ThirdQuartile) && q is not null ? quantiles[2] : null,
+            Percentiles = q is null || d.Percentiles.IsDefaultOrEmpty ? [] : Percentiles(d.Percentiles, quantiles[3..]),
         };
 
         if (d.Privacy is not { } privacy)
@@ -316,6 +316,22 @@ public sealed partial class MeasureAggregator
         };
     }
 
+    /// <summary>The fractions a release computes: median, first and third quartile, then the definition's percentiles.</summary>
+    private static double[] ReleasedFractions(MeasureDefinition d) => d.Percentiles.IsDefaultOrEmpty
+        ? QuartileFractions
+        : [.. QuartileFractions, .. d.Percentiles];
+
+    private static ImmutableArray<KeyValuePair<double, double>> Percentiles(ImmutableArray<double> fractions, ReadOnlySpan<double> values)
+    {
+        var builder = ImmutableArray.CreateBuilder<KeyValuePair<double, double>>(fractions.Length);
+        for (var i = 0; i < fractions.Length; i++)
+        {
+            builder.Add(KeyValuePair.Create(fractions[i], values[i]));
+        }
+
+        return builder.MoveToImmutable();
+    }
+
     private List<MeasureStore> SelectStores(string? measureName)
     {
         if (measureName is null)
@@ -337,150 +353,56 @@ public sealed partial class MeasureAggregator
     [LoggerMessage(3, LogLevel.Warning, "Purge of {Measure} skipped: {Reason}")]
     private static partial void LogPurgeSkipped(ILogger logger, string measure, string reason);
 
-    /// <summary>Everything the engine holds for one measure.</summary>
-    private sealed class MeasureStore(MeasureDefinition definition, TimeZoneInfo zone)
+    /// <summary>One <see cref="AddRange"/> call: the definition of the last measure name seen, counts and rejections.</summary>
+    private sealed class AddBatch(MeasureAggregator owner, long arrivedTicks)
     {
-        private readonly Dictionary<GroupKey, int> _keyIds = [];
-        private readonly List<GroupKey> _keys = [];
-        private readonly List<GroupState?> _states = [];
-        private readonly RawRowLog _raw = new();
-        private long _aggregated;
-        private long? _lastAggregatedTicks;
+        private string? _lastName;
+        private MeasureStore? _lastStore;
+        private int _index;
 
-        public MeasureDefinition Definition { get; } = definition;
+        public int Accepted { get; private set; }
 
-        public TimeZoneInfo Zone { get; } = zone;
+        public List<Rejection>? Rejections { get; private set; }
 
-        public double PrivacySpent { get; set; }
-
-        public int GroupCount { get; private set; }
-
-        public void Append(RawMeasure measure, long arrivedTicks)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void AddAll(ReadOnlySpan<RawMeasure> measures)
         {
-            var bucket = PeriodBuckets.StartTicks(measure.StartDate, Definition.AggregationPeriod, Zone);
-            var key = new GroupKey(bucket, measure.CreatedBy, measure.Group1?.Value, measure.Group2?.Value, measure.Group3?.Value);
-            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_keyIds, key, out var exists);
-            if (!exists)
+            foreach (var measure in measures)
             {
-                id = _keys.Count;
-                _keys.Add(key);
-                _states.Add(null);
+                Add(measure);
             }
-
-            _raw.Append(new RawRow(id, measure.Value, arrivedTicks));
         }
 
-        public long AggregatePending(long now)
+        public void Add(RawMeasure? measure)
         {
-            var pending = _raw.Count - _aggregated;
-            var privacy = Definition.Privacy;
-            for (var i = _aggregated; i < _raw.Count; i++)
+            var index = _index++;
+            if (measure is not null)
             {
-                var row = _raw[i];
-                var state = _states[row.KeyId];
-                if (state is null)
+                var name = measure.MeasureName;
+                if (!ReferenceEquals(name, _lastName) && !string.Equals(name, _lastName, StringComparison.Ordinal))
                 {
-                    state = new GroupState { Quantiles = NewQuantiles() };
-                    _states[row.KeyId] = state;
-                    GroupCount++;
+                    _lastStore = name is null ? null : owner._stores.GetValueOrDefault(name);
+                    _lastName = _lastStore is null ? null : name;
                 }
 
-                var value = privacy is null ? row.Value : Math.Clamp(row.Value, privacy.LowerBound, privacy.UpperBound);
-                state.Moments.Add(value);
-                state.Quantiles?.Add(value);
-                state.LastUpdatedTicks = now;
+                if (_lastStore is { } store && MeasureDefinitionSet.Conforms(measure, store.Definition))
+                {
+                    store.Append(measure, arrivedTicks);
+                    Accepted++;
+                    return;
+                }
             }
 
-            _aggregated = _raw.Count;
-            if (pending > 0 || _lastAggregatedTicks is null)
+            // Not valid: the full validation says why.
+            var result = measure is null
+                ? RawMeasureResult.Invalid(RawMeasureError.NotAnObject, null, "The measure is null.")
+                : owner.Definitions.Validate(measure);
+            if (result.IsValid)
             {
-                _lastAggregatedTicks = now;
+                throw new InvalidOperationException("A raw measure that failed the fast check passed validation.");
             }
 
-            return pending;
+            (Rejections ??= []).Add(result.Rejection with { Index = index });
         }
-
-        public List<(GroupKey Key, GroupState State)> Select(long start, long end, string? createdBy, bool w1, bool w2, bool w3)
-        {
-            var wildcard = w1 || w2 || w3;
-            var merged = wildcard ? new Dictionary<GroupKey, GroupState>() : null;
-            var selected = new List<(GroupKey, GroupState)>();
-            for (var id = 0; id < _keys.Count; id++)
-            {
-                var state = _states[id];
-                var key = _keys[id];
-                if (state is null || key.BucketTicks < start || key.BucketTicks >= end
-                    || (createdBy is not null && !string.Equals(createdBy, key.CreatedBy, StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-
-                if (merged is null)
-                {
-                    selected.Add((key, state));
-                    continue;
-                }
-
-                var wildKey = key.WithWildcards(w1 && key.Group1 is not null, w2 && key.Group2 is not null, w3 && key.Group3 is not null);
-                if (merged.TryGetValue(wildKey, out var existing))
-                {
-                    existing.Merge(state);
-                }
-                else
-                {
-                    merged[wildKey] = state.Clone();
-                }
-            }
-
-            if (merged is not null)
-            {
-                foreach (var (key, state) in merged)
-                {
-                    selected.Add((key, state));
-                }
-            }
-
-            return selected;
-        }
-
-        public PurgeResult Purge(long cutoffTicks)
-        {
-            if (_lastAggregatedTicks is null)
-            {
-                return new PurgeResult(Definition.Name, 0, _raw.Count, "the measure was never aggregated.");
-            }
-
-            for (var i = _aggregated; i < _raw.Count; i++)
-            {
-                if (_raw[i].ArrivedTicks <= cutoffTicks)
-                {
-                    return new PurgeResult(Definition.Name, 0, _raw.Count, "the purge would remove raw measures that are not aggregated yet.");
-                }
-            }
-
-            long purge = 0;
-            while (purge < _aggregated && _raw[purge].ArrivedTicks <= cutoffTicks)
-            {
-                purge++;
-            }
-
-            _raw.RemoveFirst(purge);
-            _aggregated -= purge;
-            return new PurgeResult(Definition.Name, purge, _raw.Count, null);
-        }
-
-        public MeasureStatus Status() => new(
-            Definition.Name,
-            _raw.Count,
-            _raw.Count - _aggregated,
-            GroupCount,
-            _lastAggregatedTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
-            PrivacySpent);
-
-        private IQuantileState? NewQuantiles() => !Definition.HasQuantiles
-            ? null
-            : Definition.QuantileMode == QuantileMode.Sketch
-                ? new DDSketch(Definition.SketchRelativeAccuracy)
-                : new ExactQuantiles();
     }
 }

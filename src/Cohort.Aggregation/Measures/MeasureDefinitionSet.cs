@@ -151,6 +151,21 @@ public sealed class MeasureDefinitionSet : IReadOnlyCollection<MeasureDefinition
             ?? RawMeasureResult.Valid(measure);
     }
 
+    /// <summary>
+    /// Whether a raw measure of <paramref name="definition"/> is valid (the fast check of the add path, without
+    /// building a result; <see cref="Validate"/> says why when it is not).
+    /// </summary>
+    internal static bool Conforms(RawMeasure measure, MeasureDefinition definition) =>
+        double.IsFinite(measure.Value)
+        && !string.IsNullOrEmpty(measure.CreatedBy)
+        && GroupConforms(measure.Group1, definition.Group1Key)
+        && GroupConforms(measure.Group2, definition.Group2Key)
+        && GroupConforms(measure.Group3, definition.Group3Key);
+
+    private static bool GroupConforms(MeasureGroup? group, string? key) => group is { } g
+        ? key is not null && g.Value is not null && string.Equals(g.Key, key, StringComparison.Ordinal)
+        : key is null;
+
     private static RawMeasureResult? CheckGroup(MeasureDefinition definition, int index, MeasureGroup? group, string? key)
     {
         if (group is { } g)

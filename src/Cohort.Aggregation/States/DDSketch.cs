@@ -87,6 +87,18 @@ internal sealed class DDSketch : IQuantileState
         return copy;
     }
 
+    public void Reserve(int additional)
+    {
+    }
+
+    public void Quantiles(ReadOnlySpan<double> fractions, Span<double> results)
+    {
+        for (var i = 0; i < fractions.Length; i++)
+        {
+            results[i] = Quantile(fractions[i]);
+        }
+    }
+
     public double Quantile(double fraction)
     {
         if (Count == 0)

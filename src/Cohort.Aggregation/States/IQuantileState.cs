@@ -7,6 +7,9 @@ internal interface IQuantileState
 
     void Add(double value);
 
+    /// <summary>Makes room for <paramref name="additional"/> more values (a hint; a sketch ignores it).</summary>
+    void Reserve(int additional);
+
     /// <summary>Merges a state of the same kind and parameters.</summary>
     void Merge(IQuantileState other);
 
@@ -14,4 +17,7 @@ internal interface IQuantileState
 
     /// <summary>The quantile at <paramref name="fraction"/> in [0, 1], with linear interpolation between ranks.</summary>
     double Quantile(double fraction);
+
+    /// <summary>The quantiles at several fractions at once (what a release needs), into <paramref name="results"/>.</summary>
+    void Quantiles(ReadOnlySpan<double> fractions, Span<double> results);
 }
