@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
 using Cohort.Core;
 using Cohort.Studies.Hosting;
 using Cohort.Studies.Jobs;
 using Cohort.Studies.Manifest;
 using Cohort.Studies.Rules;
 using Cohort.Studies.Tests.Manifest;
+using Cohort.Studies.Tests.Rules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -79,16 +79,5 @@ public sealed class StudyPointWriterHostTests : IDisposable
         Assert.Equal("on-arrival", valid.Rules[0].Schedule);
         Assert.True(RuleDefinition.FromManifest(valid.Rules[0]).EvaluatesOnArrival);
         Assert.Contains(invalid.Problems, p => p.ToString().StartsWith("$.rules[0].schedule: ", StringComparison.Ordinal));
-    }
-
-    private sealed class RecordingNotifier : INotifier
-    {
-        public ConcurrentQueue<Notification> Sent { get; } = new();
-
-        public ValueTask NotifyAsync(Notification notification, CancellationToken cancellationToken = default)
-        {
-            Sent.Enqueue(notification);
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Sockets;
 using Cohort.Core;
 using Cohort.Storage.Sqlite;
 using Cohort.Studies.Exports;
@@ -66,7 +63,7 @@ public sealed class OnArrivalTests : IAsyncLifetime
     [Fact]
     public async Task A_write_fires_an_on_arrival_rule_once_through_a_real_webhook_and_is_acknowledged_before_the_webhook_answers()
     {
-        using var listener = StartListener(out var url);
+        using var listener = LocalWebhook.Start("hooks/arrival", out var url);
         using var http = new HttpClient();
         using var engine = Engine(new WebhookNotifier(http, url));
         var writer = new StudyPointWriter(_store, engine);
@@ -246,30 +243,6 @@ public sealed class OnArrivalTests : IAsyncLifetime
         using var output = new MemoryStream();
         var result = await exporter.ExportCsvAsync(output, [Warm], range);
         return (System.Text.Encoding.UTF8.GetString(output.ToArray()), result);
-    }
-
-    private static HttpListener StartListener(out Uri url)
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        url = new Uri($"http://127.0.0.1:{port}/hooks/arrival/");
-        var listener = new HttpListener();
-        listener.Prefixes.Add(url.ToString());
-        listener.Start();
-        return listener;
-    }
-
-    private sealed class RecordingNotifier : INotifier
-    {
-        public ConcurrentQueue<Notification> Sent { get; } = new();
-
-        public ValueTask NotifyAsync(Notification notification, CancellationToken cancellationToken = default)
-        {
-            Sent.Enqueue(notification);
-            return ValueTask.CompletedTask;
-        }
     }
 
     /// <summary>Holds every notification until released; counts the calls.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Cohort.Core;
 using Cohort.Storage.Sqlite;
 using Cohort.Studies.Rules;
@@ -95,7 +94,7 @@ public abstract class RuleFiringStoreConformanceTests : IAsyncLifetime
     {
         var (store, _) = await CreateStoresAsync();
         var time = new FakeTimeProvider(Noon);
-        var notifier = new Recorder();
+        var notifier = new RecordingNotifier();
         using var engine = Engine(store, notifier, time, new RuleDefinition("too-warm", "indoor.temperature", "survey") { Above = 27, Cooldown = TimeSpan.FromHours(4) });
 
         var statuses = new List<RuleFiringStatus>();
@@ -116,8 +115,8 @@ public abstract class RuleFiringStoreConformanceTests : IAsyncLifetime
         var (a, b) = await CreateStoresAsync();
         var time = new FakeTimeProvider(Noon);
         var rule = new RuleDefinition("too-warm", "indoor.temperature", "survey") { Above = 27, MaxPerDay = 2 };
-        using var hostA = Engine(a, new Recorder(), time, rule);
-        using var hostB = Engine(b, new Recorder(), time, rule);
+        using var hostA = Engine(a, new RecordingNotifier(), time, rule);
+        using var hostB = Engine(b, new RecordingNotifier(), time, rule);
 
         var statuses = new List<RuleFiringStatus>();
         foreach (var (at, engine) in new[] { (Noon, hostA), (Noon.AddHours(1), hostB), (Noon.AddHours(2), hostA), (Noon.AddHours(10), hostB) })
@@ -133,17 +132,6 @@ public abstract class RuleFiringStoreConformanceTests : IAsyncLifetime
         [rule], new Dictionary<string, INotifier> { ["survey"] = notifier }, store, _points,
         tenantTimeZones: new Dictionary<string, string> { ["house-01"] = "Europe/Zurich" },
         timeProvider: time);
-
-    private sealed class Recorder : INotifier
-    {
-        public ConcurrentQueue<Notification> Sent { get; } = new();
-
-        public ValueTask NotifyAsync(Notification notification, CancellationToken cancellationToken = default)
-        {
-            Sent.Enqueue(notification);
-            return ValueTask.CompletedTask;
-        }
-    }
 }
 
 public sealed class SqliteRuleFiringStoreTests : RuleFiringStoreConformanceTests
