@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics;
 using Cohort.Core;
 using Cohort.Studies.Exports;
 using Cohort.Studies.Internal;
@@ -77,18 +79,43 @@ public sealed class StudyPointWriter : IPointWriter
     /// <summary>The distinct <c>measurement.field</c> pairs of a batch.</summary>
     internal static HashSet<FieldReference> FieldsOf(PointBatch batch)
     {
-        var pairs = new HashSet<long>();
+        // One bit per (series, field id < 64): a pass over the rows without hashing; rarer wide batches use a set.
+        var seriesCount = batch.SeriesCount;
+        ulong[]? rented = null;
+        var seen = seriesCount <= 256 ? stackalloc ulong[seriesCount] : (rented = ArrayPool<ulong>.Shared.Rent(seriesCount)).AsSpan(0, seriesCount);
+        seen.Clear();
+        HashSet<long>? wide = null;
         var series = batch.SeriesIds;
         var fields = batch.FieldIds;
         for (var i = 0; i < series.Length; i++)
         {
-            pairs.Add(((long)series[i] << 32) | (uint)fields[i]);
+            if (fields[i] < 64)
+            {
+                seen[series[i]] |= 1UL << fields[i];
+            }
+            else
+            {
+                (wide ??= []).Add(((long)series[i] << 32) | (uint)fields[i]);
+            }
         }
 
-        var references = new HashSet<FieldReference>(pairs.Count);
-        foreach (var pair in pairs)
+        var references = new HashSet<FieldReference>();
+        for (var id = 0; id < seen.Length; id++)
+        {
+            for (var bits = seen[id]; bits != 0; bits &= bits - 1)
+            {
+                references.Add(new FieldReference(batch.GetSeries(id).Measurement, batch.GetFieldKey(BitOperations.TrailingZeroCount(bits))));
+            }
+        }
+
+        foreach (var pair in wide ?? [])
         {
             references.Add(new FieldReference(batch.GetSeries((int)(pair >> 32)).Measurement, batch.GetFieldKey((int)pair)));
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<ulong>.Shared.Return(rented);
         }
 
         return references;

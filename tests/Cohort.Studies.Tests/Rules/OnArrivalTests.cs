@@ -238,6 +238,21 @@ public sealed class OnArrivalTests : IAsyncLifetime
         Assert.Equal(["indoor.humidity", "indoor.temperature", "watch.temperature"], fields.Select(f => f.ToString()).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void The_fields_of_a_wide_batch_count_field_ids_past_64_and_series_past_256()
+    {
+        var points = Enumerable.Range(0, 300).Select(i => new Point("m" + i, TagSet.Empty, "f0", 1.0, i))
+            .Concat(Enumerable.Range(0, 70).Select(f => new Point("wide", TagSet.Empty, "f" + f, 1.0, f)))
+            .Concat([new Point("wide", TagSet.Empty, "f69", 2.0, 100), new Point("m299", TagSet.Empty, "f69", 2.0, 100)]);
+
+        var fields = StudyPointWriter.FieldsOf(PointBatch.FromPoints(points));
+
+        Assert.Equal(300 + 70 + 1, fields.Count);
+        Assert.Contains(new FieldReference("wide", "f69"), fields);
+        Assert.Contains(new FieldReference("m299", "f69"), fields);
+        Assert.Contains(new FieldReference("m0", "f0"), fields);
+    }
+
     private static async Task<(string Csv, ExportResult Result)> ExportAsync(ResearchExporter exporter, TimeRange range)
     {
         using var output = new MemoryStream();
