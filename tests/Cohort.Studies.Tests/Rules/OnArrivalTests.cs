@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Cohort.Core;
+using Cohort.Formulas;
 using Cohort.Storage.Sqlite;
 using Cohort.Studies.Exports;
 using Cohort.Studies.Hosting;
@@ -156,6 +157,26 @@ public sealed class OnArrivalTests : IAsyncLifetime
         Assert.Equal(0, engine.OnDataArrived(Warm, [new FieldReference("outdoor", "humidity")]));
         Assert.Equal(2, engine.OnDataArrived(Warm, [new FieldReference("indoor", "temperature")])); // too-warm and house-01-only
         await IdleAsync(engine);
+    }
+
+    [Fact]
+    public async Task A_rule_over_an_analytic_is_triggered_by_the_fields_the_analytic_reads_in_the_tenants_scope()
+    {
+        var scope = FormulaScope.Empty.WithAnalytic("discomfort", Formula.Parse("indoor.temperature - 27"));
+        var notifier = new RecordingNotifier();
+        using var engine = new RuleEngine(
+            [new RuleDefinition("uncomfortable", "discomfort", "survey") { Above = 0.5, Schedule = RuleDefinition.OnArrival }],
+            new Dictionary<string, INotifier> { ["survey"] = notifier }, _firings, _store,
+            scopes: tenant => tenant == Warm ? scope : FormulaScope.Empty, timeProvider: _time);
+        var writer = new StudyPointWriter(_store, engine);
+
+        await WriteAsync(writer, Other, Readings()); // the analytic is not in house-02's scope: the rule does not bind there
+        await WriteAsync(writer, Warm, Readings());
+        await IdleAsync(engine);
+
+        var sent = Assert.Single(notifier.Sent);
+        Assert.Equal(("house-01", 1.0), (sent.Tenant, sent.Value));
+        Assert.Equal(0, engine.OnDataArrived(Warm, [new FieldReference("indoor", "humidity")]));
     }
 
     [Fact]
