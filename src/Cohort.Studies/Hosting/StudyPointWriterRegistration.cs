@@ -14,7 +14,7 @@ internal static class StudyPointWriterRegistration
     /// Replaces the last (unkeyed) <see cref="IPointWriter"/> registration with a <see cref="StudyPointWriter"/> around
     /// it, with the same lifetime: writes then reach the <see cref="RuleEngine"/> (when the manifest has on-arrival
     /// rules) and a registered <see cref="ResearchExporter"/> (resolved when the writer is, so it may be registered
-    /// later). The store must be registered first; with on-arrival rules and no store registered it throws.
+    /// later), else the built-in export job's cache. The store must be registered first; with on-arrival rules and no store registered it throws.
     /// </summary>
     /// <exception cref="InvalidOperationException">On-arrival rules, but no <see cref="IPointWriter"/> is registered yet.</exception>
     public static void AddStudyPointWriter(this IServiceCollection services, StudyManifest manifest)
@@ -55,12 +55,18 @@ internal static class StudyPointWriterRegistration
             provider => new StudyPointWriter(
                 inner(provider),
                 onArrival ? provider.GetRequiredService<RuleEngine>() : null,
-                provider.GetService<ResearchExporter>(),
+                provider.GetService<ResearchExporter>() ?? ExportJobExporter(manifest, provider),
                 provider.GetService<TimeProvider>(),
                 provider.GetService<ILogger<StudyPointWriter>>()),
             original.Lifetime);
         services.Add(ServiceDescriptor.Singleton(new Marker()));
     }
+
+    /// <summary>An exporter over the built-in export job's cache folder, when the manifest schedules that job.</summary>
+    private static ResearchExporter? ExportJobExporter(StudyManifest manifest, IServiceProvider provider) =>
+        manifest.Schedules.Any(s => s.Job == "export") && provider.GetService<StudyJobs>() is { } jobs && provider.GetService<IPointReader>() is { } reader
+            ? new ResearchExporter(reader, new FolderExportCache(jobs.CacheFolder), provider.GetService<TimeProvider>())
+            : null;
 
     private static int FindLast(IServiceCollection services)
     {

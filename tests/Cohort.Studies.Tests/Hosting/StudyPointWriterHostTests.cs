@@ -60,6 +60,31 @@ public sealed class StudyPointWriterHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_late_write_drops_the_day_from_the_built_in_export_jobs_cache()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Noon));
+        builder.Services.AddCohortSqlite(o => o.DataDirectory = _folder.File("store"));
+        builder.Services.AddCohortSqliteJobStore(_folder.File("jobs.db"));
+        builder.Services.AddCohortSqliteRuleFirings(_folder.File("firings.db"));
+        builder.Services.AddCohortStudy(Repository.PathOf("docs", "study-manifest.example.json"), o => o.ExportFolder = _folder.File("exports"));
+        using var host = builder.Build();
+        var cache = new Cohort.Studies.Exports.FolderExportCache(Path.Combine(_folder.File("exports"), "cache"));
+        foreach (var day in new[] { 28, 29 })
+        {
+            await cache.WriteAsync("house-01", new DateOnly(2026, 5, day), "csv", "cached"u8.ToArray());
+        }
+
+        await host.Services.GetRequiredService<IPointWriter>().WriteAsync(new Tenant("house-01"), PointBatch.FromPoints(
+            [new Point("indoor", TagSet.Empty, "temperature", 22.0, Timestamps.FromDateTimeOffset(new DateTimeOffset(2026, 5, 29, 8, 0, 0, TimeSpan.Zero)))]));
+
+        Assert.Null(await cache.TryOpenAsync("house-01", new DateOnly(2026, 5, 29), "csv"));
+        var kept = await cache.TryOpenAsync("house-01", new DateOnly(2026, 5, 28), "csv");
+        Assert.NotNull(kept);
+        await kept.DisposeAsync();
+    }
+
+    [Fact]
     public void On_arrival_rules_need_the_store_registered_before_AddCohortStudy()
     {
         var services = new ServiceCollection();
