@@ -63,8 +63,11 @@ public static class StudyServiceCollectionExtensions
     /// notifier's name wins over the manifest's webhook) and as rule jobs. Needs an <see cref="Cohort.Core.IPointReader"/>
     /// (a store), and for <c>retention.raw</c> a store that implements <see cref="Cohort.Core.IPointDeleter"/>; rule
     /// firings go to a <see cref="SqliteRuleFiringStore"/> in <c>cohort-rule-firings.db</c> of the working folder unless
-    /// an <see cref="IRuleFiringStore"/> is registered.
+    /// an <see cref="IRuleFiringStore"/> is registered. The store's <see cref="Cohort.Core.IPointWriter"/>, registered
+    /// before this call, is wrapped in a <see cref="StudyPointWriter"/>: writes trigger the rules evaluated
+    /// <c>on-arrival</c> and invalidate a registered <see cref="Cohort.Studies.Exports.ResearchExporter"/>'s cached days.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The manifest has on-arrival rules and no store is registered yet.</exception>
     /// <exception cref="StudyManifestException">The manifest is invalid: every problem with its JSON path.</exception>
     public static IServiceCollection AddCohortStudy(this IServiceCollection services, StudyManifest manifest)
     {
@@ -109,6 +112,7 @@ public static class StudyServiceCollectionExtensions
         services.TryAddSingleton<StudyHttpClient>();
         services.TryAddSingleton<IRuleFiringStore>(static _ => new SqliteRuleFiringStore(Path.Combine(Environment.CurrentDirectory, "cohort-rule-firings.db")));
         services.TryAddSingleton(provider => StudyHost.CreateRuleEngine(manifest, provider));
+        services.AddStudyPointWriter(manifest); // after the store: on-arrival rules and export invalidation see its writes
         services.AddOptions<JobSchedulerOptions>().Configure<IServiceProvider>((options, provider) =>
         {
             foreach (var job in StudyHost.ScheduleJobs(manifest, provider))

@@ -35,7 +35,7 @@ internal static class StudyHost
     public static IEnumerable<JobDefinition> RuleJobs(StudyManifest manifest, RuleEngine engine)
     {
         var tenants = manifest.Tenants.Select(t => new Tenant(t.Id)).ToArray();
-        return manifest.Rules.Select(rule => engine.CreateJob(rule.Name, () => rule.Tenants.Count == 0 ? tenants : rule.Tenants.Select(id => new Tenant(id))));
+        return manifest.Rules.Where(rule => rule.Schedule != RuleDefinition.OnArrival).Select(rule => engine.CreateJob(rule.Name, () => rule.Tenants.Count == 0 ? tenants : rule.Tenants.Select(id => new Tenant(id))));
     }
 
     public static RuleEngine CreateRuleEngine(StudyManifest manifest, IServiceProvider provider)

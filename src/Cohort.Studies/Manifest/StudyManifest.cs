@@ -207,6 +207,9 @@ public sealed record ManifestRule
     /// <summary>The tenant ids in scope; every tenant when empty.</summary>
     public IReadOnlyList<string> Tenants { get; init; } = [];
 
-    /// <summary>When the rule is evaluated (cron); every 5 minutes when omitted.</summary>
+    /// <summary>
+    /// When the rule is evaluated: cron, or <c>on-arrival</c> to evaluate it for a tenant as that tenant's data for a
+    /// field the formula reads is written; every 5 minutes when omitted.
+    /// </summary>
     public string? Schedule { get; init; }
 }

@@ -8,6 +8,7 @@ using Cohort.Devices.Drivers;
 using Cohort.Formulas;
 using Cohort.Studies.Internal;
 using Cohort.Studies.Jobs;
+using Cohort.Studies.Rules;
 
 namespace Cohort.Studies.Manifest;
 
@@ -304,7 +305,7 @@ public static class StudyManifestReader
         CheckDuration(rule.Cooldown, path + ".cooldown", problem, optional: true);
         Check(rule.QuietHours is null || QuietHours.TryParse(rule.QuietHours, out _), path + ".quietHours", "must be HH:mm-HH:mm", problem);
         Check(rule.MaxPerDay is null or >= 1, path + ".maxPerDay", "must be at least 1", problem);
-        if (rule.Schedule is not null)
+        if (rule.Schedule is not null and not RuleDefinition.OnArrival)
         {
             CheckCron(rule.Schedule, path + ".schedule", problem);
         }

@@ -29,6 +29,9 @@ public enum RuleAggregate
 /// <param name="Notifier">The name of the <see cref="INotifier"/> to call.</param>
 public sealed record RuleDefinition(string Name, string Formula, string Notifier)
 {
+    /// <summary>The <see cref="Schedule"/> of a rule evaluated as data arrives rather than on a cron schedule.</summary>
+    public const string OnArrival = "on-arrival";
+
     /// <summary>The trailing window evaluated (default 1 hour).</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);
 
@@ -56,8 +59,14 @@ public sealed record RuleDefinition(string Name, string Formula, string Notifier
     /// <summary>The tenants in scope; all tenants evaluated when empty.</summary>
     public IReadOnlyList<string> Tenants { get; init; } = [];
 
-    /// <summary>When the rule is evaluated, as cron (default every 5 minutes).</summary>
+    /// <summary>
+    /// When the rule is evaluated: a cron expression (default every 5 minutes), or <see cref="OnArrival"/> to evaluate
+    /// it for a tenant as that tenant's data for a field the formula reads is written.
+    /// </summary>
     public string Schedule { get; init; } = "*/5 * * * *";
+
+    /// <summary>Whether the rule is evaluated as data arrives (<see cref="Schedule"/> is <see cref="OnArrival"/>) rather than on a cron schedule.</summary>
+    public bool EvaluatesOnArrival => string.Equals(Schedule, OnArrival, StringComparison.Ordinal);
 
     /// <summary>Whether <paramref name="value"/> meets the threshold(s).</summary>
     public bool Holds(double value) => (Above is null || value > Above) && (Below is null || value < Below) && (Above is not null || Below is not null);

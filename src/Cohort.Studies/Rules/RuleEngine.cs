@@ -15,10 +15,11 @@ namespace Cohort.Studies.Rules;
 /// result, and when the threshold holds, notifies (unless cooldown, quiet hours or the maximum per day say no).
 /// Every firing, sent or suppressed, is recorded in the <see cref="IRuleFiringStore"/> with the value that
 /// triggered it; cooldowns and the daily maximum count the notifications sent. Evaluate on a schedule with
-/// <see cref="CreateJob"/> (a <see cref="JobDefinition"/> for the scheduler) or call <see cref="EvaluateAsync"/>
-/// as data arrives.
+/// <see cref="CreateJob"/> (a <see cref="JobDefinition"/> for the scheduler), or as data arrives: rules whose
+/// schedule is <see cref="RuleDefinition.OnArrival"/> are evaluated in the background when
+/// <see cref="OnDataArrived"/> reports a write of a field they read (<see cref="Hosting.StudyPointWriter"/> does).
 /// </summary>
-public sealed class RuleEngine : IDisposable
+public sealed partial class RuleEngine : IDisposable
 {
     private readonly FrozenDictionary<string, (RuleDefinition Rule, Formula Formula, QuietHours? Quiet)> _rules;
     private readonly IReadOnlyDictionary<string, INotifier> _notifiers;
@@ -94,6 +95,7 @@ public sealed class RuleEngine : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _metrics = new StudiesMetrics(meterFactory);
+        _arrival = new ArrivalState(compiled.Values.Where(v => v.Item1.EvaluatesOnArrival).Select(v => v.Item1.Name), meterFactory);
     }
 
     /// <summary>The rules.</summary>
@@ -165,6 +167,8 @@ public sealed class RuleEngine : IDisposable
     /// A job (named <c>rule:&lt;name&gt;</c>, on the rule's schedule) that evaluates the rule for the tenants
     /// <paramref name="tenants"/> returns at each run; add it to the <see cref="JobScheduler"/>.
     /// </summary>
+    /// <exception cref="KeyNotFoundException">No rule has this name.</exception>
+    /// <exception cref="InvalidOperationException">The rule is evaluated on arrival (<see cref="RuleDefinition.OnArrival"/>).</exception>
     public JobDefinition CreateJob(string ruleName, Func<IEnumerable<Tenant>> tenants)
     {
         ArgumentNullException.ThrowIfNull(tenants);
@@ -173,11 +177,20 @@ public sealed class RuleEngine : IDisposable
             throw new KeyNotFoundException($"No rule is named '{ruleName}'.");
         }
 
+        if (entry.Rule.EvaluatesOnArrival)
+        {
+            throw new InvalidOperationException($"Rule '{ruleName}' is evaluated on arrival, not on a schedule.");
+        }
+
         return new JobDefinition("rule:" + ruleName, entry.Rule.Schedule, async (_, ct) => await EvaluateAsync(ruleName, tenants(), ct).ConfigureAwait(false));
     }
 
     /// <inheritdoc />
-    public void Dispose() => _metrics.Dispose();
+    public void Dispose()
+    {
+        DisposeArrival();
+        _metrics.Dispose();
+    }
 
     private async Task<RuleFiringStatus> DecideAsync(RuleDefinition rule, QuietHours? quiet, Tenant tenant, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -38,6 +38,19 @@ public sealed record RuleFiring(string Rule, string Tenant, DateTimeOffset Fired
 
     /// <summary>The notifier's error, when it failed.</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// The firing in the current row of a store's query: rule, tenant, fired_at, value, status, window_start,
+    /// window_end, samples, error (times as Unix milliseconds, status by name).
+    /// </summary>
+    internal static RuleFiring Read(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetDouble(3), Enum.Parse<RuleFiringStatus>(reader.GetString(4)))
+        {
+            WindowStart = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+            WindowEnd = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+            Samples = reader.GetInt32(7),
+            Error = reader.IsDBNull(8) ? null : reader.GetString(8),
+        };
 }
 
 /// <summary>Records firings and answers queries about them (cooldowns and maximum per day read it too).</summary>

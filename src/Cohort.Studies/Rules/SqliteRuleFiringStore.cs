@@ -67,14 +67,7 @@ public sealed class SqliteRuleFiringStore : IRuleFiringStore, IDisposable
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                firings.Add(new RuleFiring(
-                    reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetDouble(3), Enum.Parse<RuleFiringStatus>(reader.GetString(4)))
-                {
-                    WindowStart = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                    WindowEnd = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                    Samples = reader.GetInt32(7),
-                    Error = reader.IsDBNull(8) ? null : reader.GetString(8),
-                });
+                firings.Add(RuleFiring.Read(reader));
             }
 
             return firings;
