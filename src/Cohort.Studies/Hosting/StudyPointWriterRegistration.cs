@@ -1,3 +1,4 @@
+using Cohort.Aggregation;
 using Cohort.Core;
 using Cohort.Studies.Exports;
 using Cohort.Studies.Manifest;
@@ -12,7 +13,8 @@ internal static class StudyPointWriterRegistration
 {
     /// <summary>
     /// Replaces the last (unkeyed) <see cref="IPointWriter"/> registration with a <see cref="StudyPointWriter"/> around
-    /// it, with the same lifetime: writes then reach the <see cref="RuleEngine"/> (when the manifest has on-arrival
+    /// it, with the same lifetime: writes then reach the in-process rollup engine when it is the rollup manager (late
+    /// points mark their buckets), the <see cref="RuleEngine"/> (when the manifest has on-arrival
     /// rules) and a registered <see cref="ResearchExporter"/> (resolved when the writer is, so it may be registered
     /// later), else the built-in export job's cache. The store must be registered first; with on-arrival rules and no store registered it throws.
     /// </summary>
@@ -53,7 +55,7 @@ internal static class StudyPointWriterRegistration
         services[index] = new ServiceDescriptor(
             typeof(IPointWriter),
             provider => new StudyPointWriter(
-                inner(provider),
+                WithRollupInvalidation(inner(provider), provider),
                 onArrival ? provider.GetRequiredService<RuleEngine>() : null,
                 provider.GetService<ResearchExporter>() ?? ExportJobExporter(manifest, provider),
                 provider.GetService<TimeProvider>(),
@@ -61,6 +63,15 @@ internal static class StudyPointWriterRegistration
             original.Lifetime);
         services.Add(ServiceDescriptor.Singleton(new Marker()));
     }
+
+    /// <summary>
+    /// The store's writer, telling the in-process rollup engine of late points when it is the rollup manager (SQL stores
+    /// maintain their own rollups on write).
+    /// </summary>
+    private static IPointWriter WithRollupInvalidation(IPointWriter writer, IServiceProvider provider) =>
+        provider.GetService<IRollupManager>() is InProcessRollupEngine engine && writer is not RollupInvalidatingPointWriter
+            ? new RollupInvalidatingPointWriter(writer, engine)
+            : writer;
 
     /// <summary>An exporter over the built-in export job's cache folder, when the manifest schedules that job.</summary>
     private static ResearchExporter? ExportJobExporter(StudyManifest manifest, IServiceProvider provider) =>

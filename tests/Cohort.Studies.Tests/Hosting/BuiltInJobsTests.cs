@@ -182,6 +182,32 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_late_point_written_through_the_host_store_updates_an_in_process_rollup_bucket_already_materialised()
+    {
+        using var host = BuildHost();
+        var store = host.Services.GetRequiredService<IPointWriter>();
+        await store.WriteAsync(House1, Minutes(Start.AddHours(-3), 60));
+        await host.StartAsync();
+        try
+        {
+            await RunUntilAsync(host, "refresh", Start.AddHours(1));
+            var engine = host.Services.GetRequiredService<InProcessRollupEngine>();
+            var hourly = new RollupDefinition(House1, new FieldReference("indoor", "temperature"), TimeSpan.FromHours(1));
+            var range = TimeRange.Between(Start.AddHours(-3), Start.AddHours(-2));
+
+            await store.WriteAsync(House1, PointBatch.FromPoints([new Point("indoor", TagSet.Empty, "temperature", 100.0, Timestamps.FromDateTimeOffset(Start.AddHours(-3).AddSeconds(30)))]));
+
+            var bucket = Assert.Single(await engine.QueryAsync(hourly, range));
+            Assert.Equal(61, bucket.Count);
+            Assert.Equal(100, bucket.Max);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_export_schedule_writes_the_previous_day_of_every_tenant_to_a_file_and_caches_it()
     {
         using var host = BuildHost();
