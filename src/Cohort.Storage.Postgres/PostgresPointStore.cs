@@ -231,6 +231,17 @@ public sealed class PostgresPointStore : IPointWriter, IPointReader, IPointDelet
             Log.Migrated(_logger, schema, 3, timescale);
         }
 
+        if (version < 4)
+        {
+            foreach (var statement in RollupSql.Migration4(schema))
+            {
+                await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(connection, $"INSERT INTO {s}.cohort_schema_version (version, description) VALUES (4, 'rollup deletion floors')", cancellationToken).ConfigureAwait(false);
+            Log.Migrated(_logger, schema, 4, timescale);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _migrated[schema] = true;
     }

@@ -7,7 +7,8 @@ namespace Cohort.Storage.Conformance;
 /// The rollup contract every backend is held to (Cohort.Aggregation's in-process engine, the PostgreSQL store): the
 /// real-time view always equals the buckets computed from the raw points written so far (count, sum, min, max, avg,
 /// first, last; buckets aligned on 2000-01-03 UTC), before and after refreshes, with late points and overwrites in
-/// materialised buckets, after a drop, for integers and booleans, across tenants and on timestamp ties. Inherit it,
+/// materialised buckets, after a drop, for integers and booleans, across tenants and on timestamp ties, and after a
+/// purge of raw points or a deletion of old buckets (<see cref="IRollupBucketDeleter"/>). Inherit it,
 /// create the backend in <see cref="CreateAsync"/> with its refresh lag at one hour and its clock at <see cref="Clock"/>.
 /// </summary>
 public abstract class RollupConformanceTests
@@ -211,6 +212,80 @@ public abstract class RollupConformanceTests
         await AssertMatchesRawAsync(backend, Solar);
     }
 
+    [Fact]
+    public async Task Deleting_buckets_removes_the_whole_buckets_ending_at_or_before_the_cutoff_of_that_tenant_only()
+    {
+        await using var backend = await CreateAsync();
+        var deleter = BucketDeleter(backend);
+        var other = Solar with { Tenant = TenantB };
+        await backend.Manager.EnsureRollupAsync(Solar);
+        await backend.Manager.EnsureRollupAsync(other);
+        await WriteAsync(backend, TenantA, Day(hours: 5));
+        await WriteAsync(backend, TenantB, Day(hours: 5, seed: 2));
+        Clock.SetUtcNow(Timestamps.ToDateTimeOffset(T0 + (10 * Hour)));
+        await backend.Refresh(default);
+
+        // Hours 0 and 1 end at or before the cutoff; hour 2 straddles it and is kept whole.
+        await deleter.DeleteBucketsBeforeAsync(TenantA, T0 + (2 * Hour) + (Hour / 2));
+        var kept = await AssertMatchesRawAsync(backend, Solar, TimeRange.All, floor: T0 + (2 * Hour));
+        Assert.Equal([T0 + (2 * Hour), T0 + (3 * Hour), T0 + (4 * Hour)], kept.Select(b => b.Start));
+        Assert.Empty(await backend.Reader.QueryAsync(Solar, new TimeRange(T0, T0 + (2 * Hour))));
+        Assert.Equal(5, (await AssertMatchesRawAsync(backend, other)).Count);
+
+        // A cutoff on a bucket boundary deletes the bucket ending there.
+        await deleter.DeleteBucketsBeforeAsync(TenantA, T0 + (3 * Hour));
+        Assert.Equal(2, (await AssertMatchesRawAsync(backend, Solar, TimeRange.All, floor: T0 + (3 * Hour))).Count);
+        Assert.Equal(5, (await AssertMatchesRawAsync(backend, other)).Count);
+    }
+
+    [Fact]
+    public async Task Deleting_buckets_is_idempotent_and_an_earlier_cutoff_deletes_nothing_more()
+    {
+        await using var backend = await CreateAsync();
+        var deleter = BucketDeleter(backend);
+        await backend.Manager.EnsureRollupAsync(Solar);
+        await WriteAsync(backend, TenantA, Day(hours: 5));
+        Clock.SetUtcNow(Timestamps.ToDateTimeOffset(T0 + (10 * Hour)));
+        await backend.Refresh(default);
+
+        await deleter.DeleteBucketsBeforeAsync(TenantA, T0 + (2 * Hour));
+        await deleter.DeleteBucketsBeforeAsync(TenantA, T0 + (2 * Hour));
+        await deleter.DeleteBucketsBeforeAsync(TenantA, T0 + Hour);
+        await deleter.DeleteBucketsBeforeAsync(TenantB, T0 + (4 * Hour)); // no rollups: not an error
+        Assert.Equal(3, (await AssertMatchesRawAsync(backend, Solar, TimeRange.All, floor: T0 + (2 * Hour))).Count);
+    }
+
+    [Fact]
+    public async Task Deleted_buckets_are_not_recomputed_by_queries_refreshes_or_late_points_while_raw_points_remain()
+    {
+        await using var backend = await CreateAsync();
+        var deleter = BucketDeleter(backend);
+        await backend.Manager.EnsureRollupAsync(Solar);
+        await WriteAsync(backend, TenantA, Day(hours: 5));
+        Clock.SetUtcNow(Timestamps.ToDateTimeOffset(T0 + (3 * Hour))); // materialises hours 0 and 1
+        await backend.Refresh(default);
+
+        // The cutoff is past the watermark: hours 2 and 3 were never materialised, their raw points are still stored.
+        var floor = T0 + (4 * Hour);
+        await deleter.DeleteBucketsBeforeAsync(TenantA, floor + 1);
+        Assert.Empty(await backend.Reader.QueryAsync(Solar, new TimeRange(T0, floor)));
+        Assert.Single(await AssertMatchesRawAsync(backend, Solar, TimeRange.All, floor));
+
+        // A late point in a deleted bucket is stored but changes no bucket, before or after a refresh.
+        await WriteAsync(backend, TenantA, [Solar1("late", T0 + Hour + 5, 1e6), Solar1("late", T0 + (3 * Hour) + 5, 1e6)]);
+        Assert.Empty(await backend.Reader.QueryAsync(Solar, new TimeRange(T0, floor)));
+        Clock.SetUtcNow(Timestamps.ToDateTimeOffset(T0 + (48 * Hour)));
+        await backend.Refresh(default);
+        await backend.Refresh(default);
+        Assert.Empty(await backend.Reader.QueryAsync(Solar, new TimeRange(T0, floor)));
+        Assert.Single(await AssertMatchesRawAsync(backend, Solar, TimeRange.All, floor));
+
+        // The raw points are untouched: a rollup that is not maintained is still computed from them.
+        var fromRaw = await backend.Reader.QueryAsync(Solar with { Period = TimeSpan.FromMinutes(30) }, TimeRange.All);
+        Assert.Equal(T0, fromRaw[0].Start);
+        Assert.Contains(fromRaw, b => b.Max == 1e6);
+    }
+
     /// <summary>A point of <c>egauge</c> (tag <c>ct</c>) with one <c>A.Solar</c> value.</summary>
     protected static Point Solar1(string ct, long time, double value) =>
         new(new SeriesKey("egauge", TagSet.Create(("ct", ct))), [new Field("A.Solar", FieldValue.FromDouble(value))], time);
@@ -250,14 +325,22 @@ public abstract class RollupConformanceTests
         }
     }
 
-    /// <summary>Asserts that the backend's real-time view equals the buckets computed from the raw points written.</summary>
-    protected async Task<IReadOnlyList<RollupBucket>> AssertMatchesRawAsync(RollupsUnderTest backend, RollupDefinition rollup, TimeRange? range = null)
+    /// <summary>
+    /// Asserts that the backend's real-time view equals the buckets computed from the raw points written (those
+    /// starting at or after <paramref name="floor"/> only, when buckets before it were deleted).
+    /// </summary>
+    protected async Task<IReadOnlyList<RollupBucket>> AssertMatchesRawAsync(RollupsUnderTest backend, RollupDefinition rollup, TimeRange? range = null, long floor = long.MinValue)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         var query = range ?? TimeRange.All;
         var actual = await backend.Reader.QueryAsync(rollup, query);
-        AssertBucketsEqual(Expected(rollup, query), actual);
+        AssertBucketsEqual([.. Expected(rollup, query).Where(b => b.Start >= floor)], actual);
         return actual;
     }
+
+    /// <summary>The backend's rollup retention: its manager as an <see cref="IRollupBucketDeleter"/>.</summary>
+    protected static IRollupBucketDeleter BucketDeleter(RollupsUnderTest backend) =>
+        backend?.Manager as IRollupBucketDeleter ?? throw new InvalidOperationException("The backend's rollup manager does not implement IRollupBucketDeleter.");
 
     /// <summary>Buckets equal: starts, counts, min, max, first and last exactly; sums and averages to 1e-12 relative.</summary>
     public static void AssertBucketsEqual(IReadOnlyList<RollupBucket> expected, IReadOnlyList<RollupBucket> actual)

@@ -15,12 +15,14 @@ namespace Cohort.Aggregation;
 /// materialised buckets a late point lands in, which are read from raw until the next refresh recomputes them;</item>
 /// <item>a purge of raw points through <see cref="RollupPreservingPointDeleter"/> first makes the buckets before its cutoff
 /// final, so they keep the purged points;</item>
+/// <item><see cref="DeleteBucketsBeforeAsync"/> (rollup retention) deletes the whole buckets before a cutoff for good:
+/// they are not recomputed from raw points, by a query, a refresh or a late point;</item>
 /// <item><see cref="QueryAsync"/> is the real-time view: clean materialised buckets plus the not-yet-rolled-up raw tail
 /// (and any invalidated bucket) aggregated on the fly, so answers are always those of the raw data.</item>
 /// </list>
 /// Rollups are created and dropped through <see cref="IRollupManager"/>. Thread-safe.
 /// </summary>
-public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReader, IRollupRefresher
+public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReader, IRollupRefresher, IRollupBucketDeleter
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<RollupDefinition, Rollup> _rollups = [];
@@ -131,7 +133,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                         f = string.Equals(batch.GetFieldKey(fields[row]), rollup.Definition.Field.Field, StringComparison.Ordinal) ? (sbyte)1 : (sbyte)-1;
                     }
 
-                    if (s > 0 && f > 0 && timestamps[row] < rollup.InvalidateBelow && timestamps[row] >= rollup.FirstBucketStart && timestamps[row] >= rollup.PurgeFloor)
+                    if (s > 0 && f > 0 && timestamps[row] < rollup.InvalidateBelow && timestamps[row] >= rollup.FirstBucketStart && timestamps[row] >= rollup.FinalBelow)
                     {
                         rollup.Dirty.Add(rollup.BucketStart(timestamps[row]));
                     }
@@ -190,6 +192,70 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each rollup's buckets are deleted while its refresh gate is held (a running refresh finishes first), and its
+    /// watermark moves up to the deletion floor, so the deleted range is neither read from raw nor materialised again.
+    /// </remarks>
+    public async ValueTask DeleteBucketsBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
+    {
+        foreach (var definition in Rollups.Where(r => r.Tenant == tenant))
+        {
+            if (before < definition.FirstBucketStart)
+            {
+                continue;
+            }
+
+            Rollup? state;
+            lock (_lock)
+            {
+                state = _rollups.GetValueOrDefault(definition);
+            }
+
+            if (state is null)
+            {
+                continue; // dropped meanwhile
+            }
+
+            var floor = definition.BucketStart(before);
+            await state.RefreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                int deleted;
+                lock (_lock)
+                {
+                    if (floor <= state.DeletedFloor)
+                    {
+                        continue;
+                    }
+
+                    state.DeletedFloor = floor;
+                    var gone = state.Buckets.Keys.Where(bucket => bucket < floor).ToList();
+                    foreach (var bucket in gone)
+                    {
+                        state.Buckets.Remove(bucket);
+                    }
+
+                    deleted = gone.Count;
+
+                    state.Dirty.RemoveWhere(bucket => bucket < floor);
+                    if (state.Watermark < floor)
+                    {
+                        // Nothing below the floor is read from raw or materialised again.
+                        state.Watermark = floor;
+                        state.InvalidateBelow = floor;
+                    }
+                }
+
+                LogBucketsDeleted(_logger, definition.Tenant.Id, definition.Field.ToString(), deleted, floor);
+            }
+            finally
+            {
+                state.RefreshGate.Release();
+            }
+        }
+    }
+
     /// <summary>
     /// Refreshes a rollup up to now minus the lag, and at least to <paramref name="atLeast"/>. When a refresh of it is
     /// already running, returns at once (a scheduled refresh) or waits for it and refreshes again (a purge).
@@ -231,7 +297,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
             var now = Timestamps.Now(_timeProvider);
             from = state.Watermark;
             to = Math.Max(Math.Max(from, atLeast), state.BucketStart(Math.Max(state.FirstBucketStart, SaturatingSubtract(now, _lagNanoseconds))));
-            dirty = [.. state.Dirty.Where(bucket => bucket >= state.PurgeFloor)];
+            dirty = [.. state.Dirty.Where(bucket => bucket >= state.FinalBelow)];
             state.Dirty.Clear();
             state.InvalidateBelow = to;
         }
@@ -384,6 +450,9 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
     [LoggerMessage(3, LogLevel.Debug, "Rollup of {Field} for {Tenant} refreshed: {New} new buckets, {Recomputed} recomputed.")]
     private static partial void LogRefreshed(ILogger logger, string tenant, string field, int @new, int recomputed);
 
+    [LoggerMessage(4, LogLevel.Information, "Rollup of {Field} for {Tenant}: {Deleted} buckets before {Floor} deleted (retention).")]
+    private static partial void LogBucketsDeleted(ILogger logger, string tenant, string field, int deleted, long floor);
+
     /// <summary>The materialised state of one rollup.</summary>
     private sealed class Rollup(RollupDefinition definition)
     {
@@ -402,6 +471,15 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
 
         /// <summary>Buckets starting before this are final: their raw points were purged, late points no longer recompute them.</summary>
         public long PurgeFloor { get; set; } = long.MinValue;
+
+        /// <summary>
+        /// Buckets starting before this were deleted by rollup retention: none is kept, materialised or read from raw
+        /// (the watermark is at least this).
+        /// </summary>
+        public long DeletedFloor { get; set; } = long.MinValue;
+
+        /// <summary>Late points below this change no bucket: the higher of the purge and deletion floors.</summary>
+        public long FinalBelow => Math.Max(PurgeFloor, DeletedFloor);
 
         /// <summary>Late points below this invalidate a bucket (the watermark, or the target of a running refresh).</summary>
         public long InvalidateBelow { get; set; } = long.MinValue;

@@ -28,6 +28,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Rollup of {Field} in schema {Schema}: {Buckets} buckets recomputed after late points.")]
     public static partial void RollupRecomputed(ILogger logger, string schema, Cohort.Core.FieldReference field, int buckets);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Rollup of {Field} in schema {Schema}: buckets before {Floor} (Unix ns) deleted (rollup retention).")]
+    public static partial void RollupBucketsDeleted(ILogger logger, string schema, Cohort.Core.FieldReference field, long floor);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Deleted the points of schema {Schema} before {Before} (Unix ns): {Deleted} rows deleted, {Dropped} whole partitions or chunks dropped.")]
     public static partial void Purged(ILogger logger, string schema, long before, long deleted, int dropped);
 }

@@ -7,7 +7,7 @@ namespace Cohort.Storage.Postgres.Internal;
 internal static class PostgresSql
 {
     /// <summary>The schema version this library writes; a tenant schema with a higher one is refused.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     /// <summary>One week in nanoseconds: the width of a time partition (or hypertable chunk).</summary>
     public const long PartitionWidth = 7L * 24 * 3600 * 1_000_000_000;

@@ -24,6 +24,15 @@ internal static class RollupSql
         "created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (measurement, field, period))",
     ];
 
+    /// <summary>
+    /// Migration 4: each rollup's deletion floor (rollup retention, <see cref="IRollupBucketDeleter"/>): its buckets
+    /// starting before it were deleted and are never materialised, recomputed or read from raw again.
+    /// </summary>
+    public static IReadOnlyList<string> Migration4(string schema) =>
+    [
+        $"ALTER TABLE {PostgresSql.Quote(schema)}.cohort_rollups ADD COLUMN IF NOT EXISTS deleted_before bigint NOT NULL DEFAULT {Number(long.MinValue)}",
+    ];
+
     /// <summary>The name of a rollup's table (or continuous aggregate): stable, at most 63 bytes.</summary>
     public static string RelationName(RollupDefinition rollup) => string.Create(
         CultureInfo.InvariantCulture,
@@ -37,16 +46,19 @@ internal static class RollupSql
         "VALUES (@measurement, @field, @period, @relation, @timescale) ON CONFLICT (measurement, field, period) DO NOTHING";
 
     /// <summary>
-    /// One rollup's registry row (id, relation, watermark, timescale), optionally locked. Parameters: @measurement,
-    /// @field, @period.
+    /// One rollup's registry row (id, relation, watermark, timescale, deleted_before), optionally locked. Parameters:
+    /// @measurement, @field, @period.
     /// </summary>
     public static string Find(string schema, string lockClause = "") =>
-        $"SELECT id, relation, watermark, timescale FROM {PostgresSql.Quote(schema)}.cohort_rollups " +
+        $"SELECT id, relation, watermark, timescale, deleted_before FROM {PostgresSql.Quote(schema)}.cohort_rollups " +
         $"WHERE measurement = @measurement AND field = @field AND period = @period{lockClause}";
 
-    /// <summary>Every registered rollup of a schema: id, measurement, field, period, relation, watermark, timescale.</summary>
-    public static string List(string schema) =>
-        $"SELECT id, measurement, field, period, relation, watermark, timescale FROM {PostgresSql.Quote(schema)}.cohort_rollups ORDER BY id";
+    /// <summary>
+    /// Every registered rollup of a schema: id, measurement, field, period, relation, watermark, timescale,
+    /// deleted_before; optionally locked.
+    /// </summary>
+    public static string List(string schema, string lockClause = "") =>
+        $"SELECT id, measurement, field, period, relation, watermark, timescale, deleted_before FROM {PostgresSql.Quote(schema)}.cohort_rollups ORDER BY id{lockClause}";
 
     /// <summary>
     /// The plain-path rollups over the (measurement, field) pairs a batch wrote, share-locked until the write commits
@@ -54,7 +66,7 @@ internal static class RollupSql
     /// @measurements, @fields (parallel arrays).
     /// </summary>
     public static string LockForWrite(string schema) =>
-        $"SELECT r.id, r.measurement, r.field, r.period, r.relation, r.watermark FROM {PostgresSql.Quote(schema)}.cohort_rollups r " +
+        $"SELECT r.id, r.measurement, r.field, r.period, r.relation, r.watermark, r.deleted_before FROM {PostgresSql.Quote(schema)}.cohort_rollups r " +
         "WHERE NOT r.timescale AND (r.measurement, r.field) IN (SELECT m, f FROM unnest(@measurements, @fields) AS u(m, f)) " +
         "ORDER BY r.id FOR SHARE OF r";
 
@@ -66,6 +78,14 @@ internal static class RollupSql
     /// <summary>Moves a rollup's watermark. Parameters: @id, @watermark.</summary>
     public static string SetWatermark(string schema) =>
         $"UPDATE {PostgresSql.Quote(schema)}.cohort_rollups SET watermark = @watermark WHERE id = @id";
+
+    /// <summary>
+    /// Raises a rollup's deletion floor (never moving it back) and, on the plain path, its watermark to at least the
+    /// floor: nothing below it is materialised or read from raw again. Parameters: @id, @floor.
+    /// </summary>
+    public static string SetDeletionFloor(string schema) =>
+        $"UPDATE {PostgresSql.Quote(schema)}.cohort_rollups SET deleted_before = GREATEST(deleted_before, @floor), " +
+        "watermark = CASE WHEN timescale THEN watermark ELSE GREATEST(watermark, @floor) END WHERE id = @id";
 
     /// <summary>Forgets a rollup. Parameter: @id.</summary>
     public static string Unregister(string schema) => $"DELETE FROM {PostgresSql.Quote(schema)}.cohort_rollups WHERE id = @id";
@@ -80,6 +100,10 @@ internal static class RollupSql
 
     /// <summary>Drops a rollup table.</summary>
     public static string DropTable(string schema, string relation) => $"DROP TABLE IF EXISTS {Relation(schema, relation)}";
+
+    /// <summary>Deletes a rollup table's buckets starting before @floor (whole buckets: rollup retention).</summary>
+    public static string DeleteBuckets(string schema, string relation) =>
+        $"DELETE FROM {Relation(schema, relation)} WHERE bucket < @floor";
 
     /// <summary>
     /// The buckets of the field's raw points in [@from, @to), aggregated: <see cref="Columns"/>. Parameters:
@@ -179,9 +203,21 @@ internal static class RollupSql
     public static string DropContinuousAggregate(string schema, string relation) =>
         $"DROP MATERIALIZED VIEW IF EXISTS {Relation(schema, relation)}";
 
-    /// <summary>Reads a continuous aggregate (materialised plus real-time buckets). Parameters: @start, @end.</summary>
+    /// <summary>
+    /// Reads a continuous aggregate (materialised plus real-time buckets) from its deletion floor on. Parameters: @start,
+    /// @end, @floor.
+    /// </summary>
     public static string ReadContinuousAggregate(string schema, string relation) =>
-        $"SELECT {Columns} FROM {Relation(schema, relation)} WHERE bucket >= @start AND bucket < @end ORDER BY bucket";
+        $"SELECT {Columns} FROM {Relation(schema, relation)} WHERE bucket >= @start AND bucket < @end AND bucket >= @floor ORDER BY bucket";
+
+    /// <summary>
+    /// Rollup retention on a continuous aggregate, which rejects DELETE: drops the chunks of its materialized hypertable
+    /// that end at or before <paramref name="floor"/> (TimescaleDB's documented way, as a retention policy on the
+    /// aggregate does). Whole chunks only: buckets before the floor in a chunk that straddles it stay stored until a
+    /// later call, and reads filter them out by the floor.
+    /// </summary>
+    public static string DropContinuousAggregateChunks(string schema, string relation, long floor) =>
+        $"SELECT count(*) FROM drop_chunks({PostgresSql.Literal(Relation(schema, relation))}::regclass, older_than => {Bigint(floor)})";
 
     // ---- Pieces --------------------------------------------------------------------------------------------------
 

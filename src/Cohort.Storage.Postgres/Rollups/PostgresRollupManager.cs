@@ -18,10 +18,11 @@ namespace Cohort.Storage.Postgres;
 /// <item>TimescaleDB (detected at start-up): a continuous aggregate with real-time aggregation and a refresh policy
 /// (TimescaleDB 2.10 or later); late points are handled by TimescaleDB's invalidation log.</item>
 /// </list>
+/// Rollup retention (<see cref="DeleteBucketsBeforeAsync"/>) deletes whole old buckets for good on both paths.
 /// Thread-safe; several processes may share a database (refreshes and late-bucket recomputes are serialised by row
 /// and advisory locks).
 /// </summary>
-public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRollupRefresher
+public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRollupRefresher, IRollupBucketDeleter
 {
     private readonly PostgresPointStore _store;
     private readonly TimeProvider _timeProvider;
@@ -145,6 +146,7 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
                 command = new NpgsqlCommand(RollupSql.ReadContinuousAggregate(schema, found.Relation), connection);
                 command.Parameters.AddWithValue("start", buckets.Start);
                 command.Parameters.AddWithValue("end", buckets.End);
+                command.Parameters.AddWithValue("floor", found.DeletedBefore);
             }
             else
             {
@@ -207,6 +209,69 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction per call, with every rollup of the tenant's schema locked (writes that would recompute a bucket
+    /// and refreshes wait). Plain path: the rollup table's rows before the floor are deleted and the rollup's deletion
+    /// floor and watermark move up to it, so neither a refresh, a late point nor the real-time read recomputes them from
+    /// raw. TimescaleDB: a continuous aggregate rejects DELETE, so the chunks of its materialized hypertable before the
+    /// floor are dropped (<c>drop_chunks</c> on the aggregate, whole chunks only), reads filter at the floor, and refreshes
+    /// and the refresh policy start at the floor.
+    /// </remarks>
+    /// <exception cref="StoreUnavailableException">The server cannot be reached.</exception>
+    public async ValueTask DeleteBucketsBeforeAsync(Tenant tenant, long before, CancellationToken cancellationToken = default)
+    {
+        var schema = _store.GetSchemaName(tenant);
+        await _store.RunAsync(async (connection, timescale) =>
+        {
+            if (!await _store.SchemaReadyAsync(connection, schema, cancellationToken).ConfigureAwait(false))
+            {
+                return 0;
+            }
+
+            await _store.MigrateAsync(connection, tenant, cancellationToken).ConfigureAwait(false);
+            var moved = false;
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var row in await ListAsync(connection, schema, cancellationToken, " FOR UPDATE").ConfigureAwait(false))
+                {
+                    var rollup = Definition(row);
+                    var floor = before < rollup.FirstBucketStart ? long.MinValue : rollup.BucketStart(before);
+                    if (floor <= row.DeletedBefore)
+                    {
+                        continue; // nothing before the first bucket, or deleted already
+                    }
+
+                    await using (var delete = new NpgsqlCommand(row.Timescale ? RollupSql.DropContinuousAggregateChunks(schema, row.Relation, floor) : RollupSql.DeleteBuckets(schema, row.Relation), connection))
+                    {
+                        delete.Parameters.AddWithValue("floor", floor);
+                        delete.CommandTimeout = 0;
+                        await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await using (var record = new NpgsqlCommand(RollupSql.SetDeletionFloor(schema), connection))
+                    {
+                        record.Parameters.AddWithValue("id", row.Id);
+                        record.Parameters.AddWithValue("floor", floor);
+                        await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    moved |= row.Timescale;
+                    Log.RollupBucketsDeleted(_store.Logger, schema, rollup.Field, floor);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (moved && timescale)
+            {
+                await MovePoliciesAfterPurgeAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// In a write's transaction, after its upsert: recomputes the materialised buckets the batch landed in, for every
     /// plain-path rollup of the fields it wrote. The registry rows stay share-locked until the write commits.
@@ -229,7 +294,7 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                rollups.Add(new RegistryRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt64(5), false));
+                rollups.Add(new RegistryRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt64(5), false, reader.GetInt64(6)));
             }
         }
 
@@ -268,6 +333,8 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
                 late.RemoveWhere(bucket => bucket < PurgeFloor(rollup, cutoff));
             }
 
+            // Buckets deleted by rollup retention stay deleted.
+            late.RemoveWhere(bucket => bucket < registered.DeletedBefore);
             if (late.Count == 0)
             {
                 continue;
@@ -336,7 +403,7 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
             }
 
             var rollup = Definition(row);
-            var from = previous is { } cutoff ? PurgeFloor(rollup, cutoff) : (long?)null;
+            var from = TimescaleFloor(rollup, previous, row.DeletedBefore);
             var to = PurgeFloor(rollup, before);
             if (from is null || to > from)
             {
@@ -346,33 +413,41 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
     }
 
     /// <summary>
-    /// TimescaleDB, after a purge: replaces each continuous aggregate's refresh policy by one whose window starts at the
-    /// end of the bucket holding the cutoff (a refresh over deleted raw data would delete the buckets).
+    /// TimescaleDB, after a purge or a deletion of old buckets: replaces each continuous aggregate's refresh policy by one
+    /// whose window starts at its floor, the end of the bucket holding the purge cutoff or the deletion floor, whichever
+    /// is later (a refresh over deleted raw data would delete the buckets; one over deleted buckets whose raw points a
+    /// late point invalidated would bring them back).
     /// </summary>
     internal async ValueTask MovePoliciesAfterPurgeAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
     {
-        if (await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false) is not { } before)
-        {
-            return;
-        }
-
+        var purged = await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false);
         var now = Timestamps.Now(_timeProvider);
         foreach (var row in await ListAsync(connection, schema, cancellationToken).ConfigureAwait(false))
         {
-            if (!row.Timescale)
+            var rollup = Definition(row);
+            if (!row.Timescale || TimescaleFloor(rollup, purged, row.DeletedBefore) is not { } floor)
             {
                 continue;
             }
 
-            var rollup = Definition(row);
             var lag = TimeSpan.FromTicks(_lagNanoseconds / 100);
 
             // The window [now - start, now - lag) must hold two buckets; a cutoff closer to now than that leaves the
             // window starting two buckets before the lag (documented: purge further back than the lag plus two periods).
-            var start = Math.Max(SaturatingSubtract(now, PurgeFloor(rollup, before)), _lagNanoseconds + (2 * rollup.PeriodNanoseconds));
+            var start = Math.Max(SaturatingSubtract(now, floor), _lagNanoseconds + (2 * rollup.PeriodNanoseconds));
             await Execute(connection, RollupSql.RemoveRefreshPolicy(schema, row.Relation), cancellationToken).ConfigureAwait(false);
             await Execute(connection, RollupSql.AddRefreshPolicy(schema, row.Relation, rollup, lag, start), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Where a continuous aggregate's refreshes start: the later of the purge floor and the deletion floor, or null
+    /// (the beginning) when neither is set.
+    /// </summary>
+    private static long? TimescaleFloor(RollupDefinition rollup, long? purgedBefore, long deletedBefore)
+    {
+        long? floor = purgedBefore is { } cutoff ? PurgeFloor(rollup, cutoff) : null;
+        return deletedBefore == long.MinValue ? floor : Math.Max(floor ?? long.MinValue, deletedBefore);
     }
 
     /// <summary>
@@ -406,7 +481,7 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
 
             if (found.Timescale)
             {
-                var floor = await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false) is { } cutoff ? PurgeFloor(rollup, cutoff) : (long?)null;
+                var floor = TimescaleFloor(rollup, await PostgresPointStore.PurgedBeforeAsync(connection, schema, cancellationToken).ConfigureAwait(false), found.DeletedBefore);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 if (floor is null || to > floor)
                 {
@@ -447,11 +522,11 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
         await using var command = Command(connection, RollupSql.Find(schema, lockClause), rollup);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new RegistryRow(reader.GetInt64(0), rollup.Field.Device, rollup.Field.Field, rollup.PeriodNanoseconds, reader.GetString(1), reader.GetInt64(2), reader.GetBoolean(3))
+            ? new RegistryRow(reader.GetInt64(0), rollup.Field.Device, rollup.Field.Field, rollup.PeriodNanoseconds, reader.GetString(1), reader.GetInt64(2), reader.GetBoolean(3), reader.GetInt64(4))
             : null;
     }
 
-    private static async Task<List<RegistryRow>> ListAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    private static async Task<List<RegistryRow>> ListAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken, string lockClause = "")
     {
         var rows = new List<RegistryRow>();
         await using var check = new NpgsqlCommand("SELECT to_regclass(@name) IS NOT NULL", connection);
@@ -461,11 +536,11 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
             return rows;
         }
 
-        await using var command = new NpgsqlCommand(RollupSql.List(schema), connection);
+        await using var command = new NpgsqlCommand(RollupSql.List(schema, lockClause), connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new RegistryRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt64(5), reader.GetBoolean(6)));
+            rows.Add(new RegistryRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetInt64(5), reader.GetBoolean(6), reader.GetInt64(7)));
         }
 
         return rows;
@@ -512,5 +587,5 @@ public sealed class PostgresRollupManager : IRollupManager, IRollupReader, IRoll
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private readonly record struct RegistryRow(long Id, string Measurement, string Field, long Period, string Relation, long Watermark, bool Timescale);
+    private readonly record struct RegistryRow(long Id, string Measurement, string Field, long Period, string Relation, long Watermark, bool Timescale, long DeletedBefore = long.MinValue);
 }

@@ -82,8 +82,9 @@ internal sealed class StudyJobs
 
     /// <summary>
     /// Applies the manifest's retention: raw points before now minus <c>retention.raw</c> deleted per tenant through the
-    /// store's <see cref="IPointDeleter"/>; raw measures purged per their definitions' own retention; cached export files
-    /// of days before now minus <c>retention.exports</c> deleted. Each part runs even when another fails; the failures
+    /// store's <see cref="IPointDeleter"/>; then rollup buckets ending at or before now minus <c>retention.rollups</c>
+    /// deleted per tenant through the <see cref="IRollupBucketDeleter"/> (the rollup manager); raw measures purged per
+    /// their definitions' own retention; cached export files of days before now minus <c>retention.exports</c> deleted. Each part runs even when another fails; the failures
     /// are thrown together at the end (every part is idempotent, so a retry is safe).
     /// </summary>
     private async ValueTask PurgeAsync(ManifestSchedule schedule, CancellationToken cancellationToken)
@@ -106,6 +107,18 @@ internal sealed class StudyJobs
                 }
 
                 StudyJobsLog.RawPointsPurged(_logger, schedule.Name, cutoff, _tenants.Length);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                errors.Add(e);
+            }
+        }
+
+        if (retention?.Rollups is { } rollups)
+        {
+            try
+            {
+                await PurgeRollupsAsync(schedule, now - Durations.Parse(rollups), rollups, tags, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -150,11 +163,6 @@ internal sealed class StudyJobs
             }
         }
 
-        if (retention?.Rollups is { } rollups)
-        {
-            StudyJobsLog.RollupRetentionNotApplied(_logger, schedule.Name, rollups);
-        }
-
         switch (errors.Count)
         {
             case 1:
@@ -162,6 +170,36 @@ internal sealed class StudyJobs
             case > 1:
                 throw new AggregateException($"Schedule '{schedule.Name}' (purge): {errors.Count} parts failed.", errors);
         }
+    }
+
+    /// <summary>
+    /// Deletes every tenant's rollup buckets ending at or before <paramref name="cutoff"/> through the registered
+    /// <see cref="IRollupBucketDeleter"/> (or the rollup manager, when it is one). Without a rollup manager there are no
+    /// rollups to delete; one that cannot delete old buckets fails the part, naming the schedule.
+    /// </summary>
+    private async ValueTask PurgeRollupsAsync(ManifestSchedule schedule, DateTimeOffset cutoff, string retention, TagList tags, CancellationToken cancellationToken)
+    {
+        var manager = _provider.GetService<IRollupManager>();
+        var deleter = _provider.GetService<IRollupBucketDeleter>() ?? manager as IRollupBucketDeleter;
+        if (deleter is null)
+        {
+            if (manager is null)
+            {
+                StudyJobsLog.RollupRetentionSkipped(_logger, schedule.Name);
+                return;
+            }
+
+            throw new InvalidOperationException(
+                $"Schedule '{schedule.Name}' (purge): retention.rollups is '{retention}' but the registered rollup manager ({manager.GetType().Name}) cannot delete old buckets; register an IRollupBucketDeleter (or a rollup manager that implements it).");
+        }
+
+        foreach (var tenant in _tenants)
+        {
+            await deleter.DeleteBucketsBeforeAsync(tenant, Timestamps.FromDateTimeOffset(cutoff), cancellationToken).ConfigureAwait(false);
+            _metrics.RollupTenantsPurged.Add(1, tags);
+        }
+
+        StudyJobsLog.RollupBucketsPurged(_logger, schedule.Name, cutoff, _tenants.Length);
     }
 
     /// <summary>Deletes the cache files (<c>&lt;tenant&gt;/&lt;yyyy-MM-dd&gt;.&lt;format&gt;</c>) of days before <paramref name="cutoff"/>.</summary>

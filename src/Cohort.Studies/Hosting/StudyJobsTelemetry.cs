@@ -14,6 +14,7 @@ internal sealed class StudyJobsMetrics : IDisposable
         _meter = meterFactory?.Create(StudiesMetrics.MeterName) ?? new Meter(StudiesMetrics.MeterName);
         MeasuresAggregated = _meter.CreateCounter<long>("cohort.studies.jobs.measures.aggregated", "{measure}", "Raw measures merged into aggregates by the built-in aggregation job.");
         TenantsPurged = _meter.CreateCounter<long>("cohort.studies.jobs.retention.tenants", "{tenant}", "Tenants whose raw points older than the retention were deleted by the built-in purge job.");
+        RollupTenantsPurged = _meter.CreateCounter<long>("cohort.studies.jobs.retention.rollup_tenants", "{tenant}", "Tenants whose rollup buckets older than the retention were deleted by the built-in purge job.");
         MeasuresPurged = _meter.CreateCounter<long>("cohort.studies.jobs.retention.measures", "{measure}", "Raw measures removed by the built-in purge job.");
         ExportFilesPurged = _meter.CreateCounter<long>("cohort.studies.jobs.retention.export_files", "{file}", "Cached export files removed by the built-in purge job.");
         RollupsRefreshed = _meter.CreateCounter<long>("cohort.studies.jobs.rollups.refreshed", "{refresh}", "Rollup refreshes run by the built-in rollup-refresh job.");
@@ -25,6 +26,8 @@ internal sealed class StudyJobsMetrics : IDisposable
     public Counter<long> MeasuresAggregated { get; }
 
     public Counter<long> TenantsPurged { get; }
+
+    public Counter<long> RollupTenantsPurged { get; }
 
     public Counter<long> MeasuresPurged { get; }
 
@@ -58,8 +61,11 @@ internal static partial class StudyJobsLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Schedule {Schedule}: deleted {Count} cached export files of days before {Cutoff}.")]
     public static partial void ExportFilesPurged(ILogger logger, string schedule, int count, DateOnly cutoff);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Schedule {Schedule}: retention.rollups ({Retention}) is not applied: no rollup backend can delete old buckets yet, so rollups are kept.")]
-    public static partial void RollupRetentionNotApplied(ILogger logger, string schedule, string retention);
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Schedule {Schedule}: deleted rollup buckets ending at or before {Cutoff:O} for {Tenants} tenants.")]
+    public static partial void RollupBucketsPurged(ILogger logger, string schedule, DateTimeOffset cutoff, int tenants);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "Schedule {Schedule}: retention.rollups skipped: no rollup manager is registered, so there are no rollups.")]
+    public static partial void RollupRetentionSkipped(ILogger logger, string schedule);
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Schedule {Schedule}: rollups refreshed ({Refresher}).")]
     public static partial void RollupsRefreshed(ILogger logger, string schedule, string refresher);

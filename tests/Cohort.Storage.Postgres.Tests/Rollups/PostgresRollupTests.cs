@@ -129,7 +129,7 @@ public sealed class PostgresRollupTests(PostgresFixture pg) : IClassFixture<Post
             Assert.True((await first.WriteAsync(tenant, PointBatch.FromPoints([new Point("egauge", TagSet.Empty, "A.Solar", 1.0, T0)]))).IsComplete);
         }
 
-        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(connectionString, schema));
+        Assert.Equal(new[] { 1, 2, 3, 4 }, await VersionsAsync(connectionString, schema));
 
         // Back to version 1, as a library before rollups left it.
         await ExecuteAsync(connectionString, $"DROP TABLE \"{schema}\".cohort_rollups; DROP TABLE \"{schema}\".cohort_retention; DELETE FROM \"{schema}\".cohort_schema_version WHERE version >= 2");
@@ -145,7 +145,18 @@ public sealed class PostgresRollupTests(PostgresFixture pg) : IClassFixture<Post
             Assert.True((await third.WriteAsync(tenant, PointBatch.FromPoints([new Point("egauge", TagSet.Empty, "A.Solar", 2.0, T0 + 1)]))).IsComplete);
         }
 
-        Assert.Equal(new[] { 1, 2, 3 }, await VersionsAsync(connectionString, schema));
+        Assert.Equal(new[] { 1, 2, 3, 4 }, await VersionsAsync(connectionString, schema));
+
+        // Back to version 3, as a library before rollup retention left it: the deletion floor column is added.
+        await ExecuteAsync(connectionString, $"ALTER TABLE \"{schema}\".cohort_rollups DROP COLUMN deleted_before; DELETE FROM \"{schema}\".cohort_schema_version WHERE version >= 4");
+        await using (var fourth = new PostgresPointStore(new PostgresStoreOptions { ConnectionString = connectionString }))
+        {
+            var rollup = new RollupDefinition(tenant, FieldReference.Parse("egauge.A.Solar"), TimeSpan.FromHours(1));
+            await fourth.Rollups.DeleteBucketsBeforeAsync(tenant, T0 + (2 * 3_600_000_000_000L));
+            Assert.Empty(await fourth.Rollups.QueryAsync(rollup, TimeRange.All));
+        }
+
+        Assert.Equal(new[] { 1, 2, 3, 4 }, await VersionsAsync(connectionString, schema));
     }
 
     [Fact]

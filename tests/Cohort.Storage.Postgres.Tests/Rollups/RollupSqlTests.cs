@@ -52,7 +52,7 @@ public sealed class RollupSqlTests
         Assert.Equal("CALL refresh_continuous_aggregate('\"s\".\"r\"', NULL, '-5'::bigint)", RollupSql.RefreshContinuousAggregate("s", "r", null, -5));
         Assert.Equal("DROP MATERIALIZED VIEW IF EXISTS \"s\".\"r\"", RollupSql.DropContinuousAggregate("s", "r"));
         Assert.Equal(
-            "SELECT bucket, count, sum, min, max, first_value, last_value FROM \"s\".\"r\" WHERE bucket >= @start AND bucket < @end ORDER BY bucket",
+            "SELECT bucket, count, sum, min, max, first_value, last_value FROM \"s\".\"r\" WHERE bucket >= @start AND bucket < @end AND bucket >= @floor ORDER BY bucket",
             RollupSql.ReadContinuousAggregate("s", "r"));
     }
 
@@ -64,6 +64,26 @@ public sealed class RollupSqlTests
         Assert.StartsWith(
             "SELECT add_continuous_aggregate_policy('\"s\".\"r\"', start_offset => 86400000000000::bigint, end_offset => 3600000000000::bigint",
             RollupSql.AddRefreshPolicy("s", "r", Hourly, TimeSpan.FromHours(1), 86_400_000_000_000), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rollup_retention_drops_whole_chunks_of_a_continuous_aggregate_and_deletes_rows_of_a_rollup_table()
+    {
+        // A continuous aggregate rejects DELETE: drop_chunks on the aggregate drops chunks of its materialized hypertable.
+        Assert.Equal(
+            "SELECT count(*) FROM drop_chunks('\"s\".\"r\"'::regclass, older_than => 1709251200000000000::bigint)",
+            RollupSql.DropContinuousAggregateChunks("s", "r", 1_709_251_200_000_000_000));
+        Assert.Equal(
+            "SELECT count(*) FROM drop_chunks('\"s\".\"r\"'::regclass, older_than => '-5'::bigint)",
+            RollupSql.DropContinuousAggregateChunks("s", "r", -5));
+        Assert.Equal("DELETE FROM \"s\".\"r\" WHERE bucket < @floor", RollupSql.DeleteBuckets("s", "r"));
+        Assert.Equal(
+            "UPDATE \"s\".cohort_rollups SET deleted_before = GREATEST(deleted_before, @floor), " +
+            "watermark = CASE WHEN timescale THEN watermark ELSE GREATEST(watermark, @floor) END WHERE id = @id",
+            RollupSql.SetDeletionFloor("s"));
+        Assert.Equal(
+            "ALTER TABLE \"s\".cohort_rollups ADD COLUMN IF NOT EXISTS deleted_before bigint NOT NULL DEFAULT '-9223372036854775808'::bigint",
+            Assert.Single(RollupSql.Migration4("s")));
     }
 
     [Fact]

@@ -311,6 +311,33 @@ public sealed class BuiltInJobsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_purge_schedule_deletes_rollup_buckets_older_than_the_rollup_retention_for_every_tenant()
+    {
+        using var host = BuildHost();
+        var store = host.Services.GetRequiredService<IPointWriter>();
+        await store.WriteAsync(House1, Minutes(Start.AddDays(-1100), 10)); // older than retention.rollups (1000d)
+        await store.WriteAsync(House1, Minutes(Start.AddDays(-60), 10));   // older than retention.raw (30d) only
+        await store.WriteAsync(House2, Minutes(Start.AddDays(-1100), 3));
+        await host.StartAsync();
+        try
+        {
+            var state = await RunUntilAsync(host, "purge", new DateTimeOffset(2026, 6, 3, 3, 0, 0, TimeSpan.Zero));
+
+            Assert.Equal(JobOutcome.Succeeded, state.Outcome);
+            Assert.Empty(await ReadAllAsync(host, House1)); // raw points before 30 days are gone
+            var engine = host.Services.GetRequiredService<InProcessRollupEngine>();
+            var hourly = new RollupDefinition(House1, new FieldReference("indoor", "temperature"), TimeSpan.FromHours(1));
+            Assert.Empty(await engine.QueryAsync(hourly, TimeRange.Between(Start.AddDays(-1101), Start.AddDays(-1099))));
+            Assert.Empty(await engine.QueryAsync(hourly with { Tenant = House2 }, TimeRange.All));
+            Assert.Equal(10, Assert.Single(await engine.QueryAsync(hourly, TimeRange.All)).Count); // the 60-day-old hour is kept
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_purge_with_raw_retention_over_a_store_that_cannot_delete_fails_naming_the_schedule()
     {
         using var host = BuildHost(deleter: false);
