@@ -61,7 +61,21 @@ public class FusedKernelTests
             : SimdWidth.None;
 
         Assert.Equal(expected, Simd.Preferred);
-        Assert.Equal(expected, Formula.Parse("d.a + 1").Compile().Program.Fused?.Width ?? SimdWidth.None);
+        var computeBound = Formula.Parse("sqrt(abs(d.a)) * 2 + exp(d.a) / 3").Compile();   // 6 operations, 1 input
+        Assert.Equal(expected, computeBound.Program.Fused?.Width ?? SimdWidth.None);
+    }
+
+    [Fact]
+    public void A_memory_bound_formula_stays_at_256_bits_where_512_would_be_chosen()
+    {
+        // pos(a) + 0.5*b - neg(c): 5 operations over 3 columns, below 3 per column.
+        var memoryBound = Formula.Parse("pos(d.a) + 0.5 * d.b - neg(d.c)").Compile();
+        var expected = Simd.Preferred == SimdWidth.Bits512 && Vector256.IsHardwareAccelerated ? SimdWidth.Bits256 : Simd.Preferred;
+
+        Assert.Equal(expected, memoryBound.Program.Fused?.Width ?? SimdWidth.None);
+        Assert.Equal(expected, Simd.For(operations: 5, inputs: 3));
+        Assert.Equal(Simd.Preferred, Simd.For(operations: 9, inputs: 3));
+        Assert.Equal(Simd.Preferred, Simd.For(operations: 4, inputs: 0));
     }
 
     [Theory]

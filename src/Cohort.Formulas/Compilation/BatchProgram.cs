@@ -53,11 +53,14 @@ internal sealed class BatchProgram
     {
         _root = root;
         _slots = slots;
-        _fused = new Lazy<FusedKernel?>(() => FusedKernel.TryCreate(root, Simd.Preferred));
+        _fused = new Lazy<FusedKernel?>(() => FusedKernel.TryCreate(root, FusedKernel.WidthFor(root)));
     }
 
     /// <summary>The fused kernel, generated on first use; null when the formula cannot be fused.</summary>
     internal FusedKernel? Fused => _fused.Value;
+
+    /// <summary>The planned tree.</summary>
+    internal BatchNode Root => _root;
 
     /// <summary>A fused kernel at another width than the machine's preferred one (tests check every width).</summary>
     internal FusedKernel? FuseAt(SimdWidth width) => FusedKernel.TryCreate(_root, width);

@@ -18,7 +18,7 @@ internal abstract class FusedKernel
     public abstract void Run(ReadOnlySpan<ReadOnlyMemory<double>> columns, Span<double> output);
 
     /// <summary>
-    /// Builds the kernel for a planned tree at a vector width (<see cref="Simd.Preferred"/> in production; tests build
+    /// Builds the kernel for a planned tree at a vector width (<see cref="WidthFor"/> in production; tests build
     /// every width), or returns null where it cannot be fused: no JIT (native AOT), no SIMD width, more than
     /// <see cref="FusedColumns.Capacity"/> inputs, a tree deeper than <see cref="MaxDepth"/> or larger than
     /// <see cref="MaxNodes"/>, or a runtime that refuses the generic types.
@@ -59,6 +59,32 @@ internal abstract class FusedKernel
     private static int Depth(BatchNode node) => node is ConstantNode ? 1 : 1 + node.Children.Select(Depth).DefaultIfEmpty(0).Max();
 
     private static int Count(BatchNode node) => 1 + node.Children.Sum(Count);
+
+    /// <summary>The width a planned tree runs at: <see cref="Simd.For"/> of its operations (nodes that are not leaves) and distinct inputs.</summary>
+    public static SimdWidth WidthFor(BatchNode root)
+    {
+        var inputs = new HashSet<int>();
+        var operations = 0;
+        var pending = new Stack<BatchNode>([root]);
+        while (pending.TryPop(out var node))
+        {
+            if (node is InputNode input)
+            {
+                inputs.Add(input.Index);
+            }
+            else if (node is not ConstantNode)
+            {
+                operations++;
+            }
+
+            foreach (var child in node.Children)
+            {
+                pending.Push(child);
+            }
+        }
+
+        return Simd.For(operations, inputs.Count);
+    }
 
     private static bool InputsFit(BatchNode node) =>
         node is InputNode input ? input.Index < FusedColumns.Capacity : node.Children.All(InputsFit);
