@@ -90,6 +90,15 @@ public class PostgresAggregationBenchmarks
             await using var connection = await benchmark._dataSource.OpenConnectionAsync();
             await using var pidCommand = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
             var pid = (int)(await pidCommand.ExecuteScalarAsync())!;
+
+            // Only this backend's CPU is counted: a parallel plan would leave its workers' CPU out. Say which plan the
+            // planner picks by default, then run PostgreSQL on one core, as the engine runs, so all of its CPU counts.
+            Console.WriteLine($"PostgreSQL's default plan is {(await UsesParallelPlanAsync(connection) ? "parallel (Gather)" : "serial")}; measured with max_parallel_workers_per_gather = 0");
+            await using (var serial = new NpgsqlCommand("SET max_parallel_workers_per_gather = 0", connection))
+            {
+                await serial.ExecuteNonQueryAsync();
+            }
+
             CheckIdentical(benchmark.EngineResults(), await DaccSql.QueryAsync(connection, "m", "day", Start, Start.AddDays(100)));
             for (var r = 0; r < repeats; r++)
             {
@@ -132,6 +141,29 @@ public class PostgresAggregationBenchmarks
                                   $"PostgreSQL {(backend + client).TotalMilliseconds:F0} ms CPU (backend {backend.TotalMilliseconds:F0} + client {client.TotalMilliseconds:F0}; {rows} rows); " +
                                   $"ratio {(backend + client) / engine:F1}x");
             }
+
+            // Wall time as a user waits for it, PostgreSQL with its default (parallel) plan on both cores.
+            await using (var reset = new NpgsqlCommand("RESET max_parallel_workers_per_gather", connection))
+            {
+                await reset.ExecuteNonQueryAsync();
+            }
+
+            for (var r = 0; r < repeats; r++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var results = benchmark.EngineResults().Count;
+                var engineWall = clock.Elapsed;
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                clock.Restart();
+                var rows = (await DaccSql.QueryAsync(connection, "m", "day", Start, Start.AddDays(100))).Count;
+                var sqlWall = clock.Elapsed;
+                Console.WriteLine($"wall {r + 1}: engine {engineWall.TotalMilliseconds:F0} ms ({results} aggregates); PostgreSQL, default parallel plan, {sqlWall.TotalMilliseconds:F0} ms ({rows} rows); ratio {sqlWall / engineWall:F1}x");
+            }
         }
         finally
         {
@@ -170,6 +202,23 @@ public class PostgresAggregationBenchmarks
         }
 
         Console.WriteLine($"identical results: {ours.Count} aggregates (counts, min, max exact; sum, avg, std, quartiles to 1e-12 relative)");
+    }
+
+    private static async Task<bool> UsesParallelPlanAsync(NpgsqlConnection connection)
+    {
+        await using var explain = new NpgsqlCommand("EXPLAIN " + DaccSql.Aggregate, connection);
+        explain.Parameters.AddWithValue("period", "day");
+        explain.Parameters.AddWithValue("measure", "m");
+        explain.Parameters.AddWithValue("start", Start.UtcDateTime);
+        explain.Parameters.AddWithValue("end", Start.AddDays(100).UtcDateTime);
+        await using var reader = await explain.ExecuteReaderAsync();
+        var parallel = false;
+        while (await reader.ReadAsync())
+        {
+            parallel |= reader.GetString(0).Contains("Gather", StringComparison.Ordinal);
+        }
+
+        return parallel;
     }
 
     private static TimeSpan BackendCpu(int pid)
