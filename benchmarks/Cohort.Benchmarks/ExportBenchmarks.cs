@@ -86,6 +86,25 @@ public class ExportBenchmarks
     }
 
     /// <summary>
+    /// One of each export timed by a stopwatch, no BenchmarkDotNet iterations: for the full scale, where one
+    /// first export takes minutes (<c>dotnet run -c Release --project benchmarks/Cohort.Benchmarks -- export-once</c>,
+    /// scale from the same environment variables).
+    /// </summary>
+    public static async Task MeasureOnceAsync()
+    {
+        var benchmark = new ExportBenchmarks { _data = await Loaded.Value };
+        await benchmark.WarmAsync(); // the first exports, timed and printed, fill the "warm" cache
+        var clock = Stopwatch.StartNew();
+        var csv = await benchmark.SecondCsv();
+        var csvTime = clock.Elapsed;
+        clock.Restart();
+        var parquet = await benchmark.SecondParquet();
+        var parquetTime = clock.Elapsed;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"// ExportBenchmarks: second exports CSV {csvTime.TotalSeconds:F2} s ({csv.Rows:N0} rows, {csv.DaysFromCache} days from the cache, {csv.DaysFromStore} from the store), Parquet {parquetTime.TotalSeconds:F2} s ({parquet.Rows:N0} rows, {parquet.DaysFromCache} from the cache)"));
+    }
+
+    /// <summary>
     /// In process (the store is loaded once for all four), 1 warm-up and 2 measured iterations, and no 5-minute cap per
     /// benchmark: at the scale one first export takes over a minute and loading the store several.
     /// </summary>

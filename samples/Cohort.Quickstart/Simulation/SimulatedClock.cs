@@ -42,18 +42,32 @@ internal sealed class SimulatedClock : TimeProvider
     }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        => new ScaledTimer(System.CreateTimer(callback, state, ToWall(dueTime), ToWall(period)), this);
+        => new ScaledTimer(System.CreateTimer(callback, state, TimerWall(dueTime), TimerWall(period)), this);
 
     /// <summary>The wall-clock time span that a simulated one lasts.</summary>
     public TimeSpan ToWall(TimeSpan simulated)
         => simulated == Timeout.InfiniteTimeSpan || simulated <= TimeSpan.Zero ? simulated : TimeSpan.FromTicks(Math.Max(1, (long)(simulated.Ticks / Speed)));
+
+    /// <summary>
+    /// A timer's wall-clock span, rounded up to whole milliseconds plus one: system timers count whole milliseconds of
+    /// a millisecond tick count (dropping the fraction of the span, and starting up to 1 ms into the current tick), so
+    /// 10 simulated minutes at 3,600x (166.67 ms) could fire after 166 ms, 2.4 simulated seconds early. Late by up to
+    /// 2 ms of wall time is harmless here; early is not (code compares its elapsed time with the delay).
+    /// </summary>
+    private TimeSpan TimerWall(TimeSpan simulated)
+    {
+        var wall = ToWall(simulated);
+        return wall <= TimeSpan.Zero || wall == Timeout.InfiniteTimeSpan
+            ? wall
+            : TimeSpan.FromTicks(((wall.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond + 1) * TimeSpan.TicksPerMillisecond);
+    }
 
     /// <summary>The simulated time span that passes during a wall-clock one.</summary>
     public TimeSpan ToSimulated(TimeSpan wall) => TimeSpan.FromTicks((long)(wall.Ticks * Speed));
 
     private sealed class ScaledTimer(ITimer inner, SimulatedClock clock) : ITimer
     {
-        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.ToWall(dueTime), clock.ToWall(period));
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.TimerWall(dueTime), clock.TimerWall(period));
 
         public void Dispose() => inner.Dispose();
 
