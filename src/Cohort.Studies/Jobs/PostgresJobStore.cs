@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using Cohort.Studies.Internal;
 using Npgsql;
 
 namespace Cohort.Studies.Jobs;
@@ -15,14 +16,14 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
 {
     private const string Table = "cohort_jobs";
     private readonly NpgsqlDataSource _dataSource;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly PostgresSchema _schema;
 
     /// <summary>Creates a store on the database of <paramref name="connectionString"/>; the table is created on first use.</summary>
     public PostgresJobStore(string connectionString)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         _dataSource = NpgsqlDataSource.Create(connectionString);
+        _schema = new PostgresSchema(_dataSource, GetLockKey(""), Ddl);
     }
 
     /// <summary>The advisory lock key of a job: the first 8 bytes of the SHA-256 of <c>cohort.job:</c> plus its name.</summary>
@@ -37,7 +38,7 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
     public async ValueTask<IJobClaim?> TryClaimAsync(string jobName, DateTimeOffset occurrence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobName);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var key = GetLockKey(jobName);
         var locked = false;
@@ -94,12 +95,12 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _dataSource.DisposeAsync().ConfigureAwait(false);
-        _schemaGate.Dispose();
+        _schema.Dispose();
     }
 
     private async Task<List<JobState>> QueryStatesAsync(string? jobName, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(
             $"SELECT name, last_occurrence, outcome, started_at, finished_at, attempts, error, next_occurrence, host FROM {Table} " +
             (jobName is null ? "ORDER BY name" : "WHERE name = $1"));
@@ -126,44 +127,19 @@ public sealed class PostgresJobStore : IJobStore, IAsyncDisposable
         return states;
     }
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_schemaReady)
-            {
-                // Two hosts creating the table at once race on the catalog: serialise them with a transaction lock.
-                await using var command = _dataSource.CreateCommand(
-                    $"""
-                    BEGIN;
-                    SELECT pg_advisory_xact_lock({GetLockKey("")});
-                    CREATE TABLE IF NOT EXISTS {Table} (
-                        name text PRIMARY KEY,
-                        last_occurrence timestamptz NOT NULL,
-                        outcome text NOT NULL,
-                        started_at timestamptz NOT NULL,
-                        finished_at timestamptz NOT NULL,
-                        attempts integer NOT NULL,
-                        error text,
-                        next_occurrence timestamptz,
-                        host text);
-                    COMMIT;
-                    """);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
+    private const string Ddl =
+        $"""
+        CREATE TABLE IF NOT EXISTS {Table} (
+            name text PRIMARY KEY,
+            last_occurrence timestamptz NOT NULL,
+            outcome text NOT NULL,
+            started_at timestamptz NOT NULL,
+            finished_at timestamptz NOT NULL,
+            attempts integer NOT NULL,
+            error text,
+            next_occurrence timestamptz,
+            host text);
+        """;
 
     private static async Task UnlockAsync(NpgsqlConnection connection, long key)
     {

@@ -1,3 +1,4 @@
+using Cohort.Studies.Internal;
 using Cohort.Studies.Jobs;
 using Npgsql;
 
@@ -12,21 +13,21 @@ public sealed class PostgresRuleFiringStore : IRuleFiringStore, IAsyncDisposable
 {
     private const string Table = "cohort_rule_firings";
     private readonly NpgsqlDataSource _dataSource;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly PostgresSchema _schema;
 
     /// <summary>Creates a store on the database of <paramref name="connectionString"/>; the table is created on first use.</summary>
     public PostgresRuleFiringStore(string connectionString)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         _dataSource = NpgsqlDataSource.Create(connectionString);
+        _schema = new PostgresSchema(_dataSource, PostgresJobStore.GetLockKey(Table), Ddl);
     }
 
     /// <inheritdoc />
     public async ValueTask RecordAsync(RuleFiring firing, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(firing);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(
             $"INSERT INTO {Table} (rule, tenant, fired_at, value, status, window_start, window_end, samples, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         command.Parameters.Add(new NpgsqlParameter { Value = firing.Rule });
@@ -44,7 +45,7 @@ public sealed class PostgresRuleFiringStore : IRuleFiringStore, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<RuleFiring>> QueryAsync(DateTimeOffset since, string? rule = null, string? tenant = null, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(
             $"""
             SELECT rule, tenant, fired_at, value, status, window_start, window_end, samples, error FROM {Table}
@@ -68,48 +69,23 @@ public sealed class PostgresRuleFiringStore : IRuleFiringStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _dataSource.DisposeAsync().ConfigureAwait(false);
-        _schemaGate.Dispose();
+        _schema.Dispose();
     }
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_schemaReady)
-            {
-                // Two hosts creating the table at once race on the catalog: serialise them with a transaction lock.
-                await using var command = _dataSource.CreateCommand(
-                    $"""
-                    BEGIN;
-                    SELECT pg_advisory_xact_lock({PostgresJobStore.GetLockKey(Table)});
-                    CREATE TABLE IF NOT EXISTS {Table} (
-                        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                        rule text NOT NULL,
-                        tenant text NOT NULL,
-                        fired_at bigint NOT NULL,
-                        value double precision NOT NULL,
-                        status text NOT NULL,
-                        window_start bigint NOT NULL,
-                        window_end bigint NOT NULL,
-                        samples integer NOT NULL,
-                        error text);
-                    CREATE INDEX IF NOT EXISTS {Table}_by_rule_tenant_time ON {Table} (rule, tenant, fired_at);
-                    CREATE INDEX IF NOT EXISTS {Table}_by_time ON {Table} (fired_at);
-                    COMMIT;
-                    """);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
+    private const string Ddl =
+        $"""
+        CREATE TABLE IF NOT EXISTS {Table} (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            rule text NOT NULL,
+            tenant text NOT NULL,
+            fired_at bigint NOT NULL,
+            value double precision NOT NULL,
+            status text NOT NULL,
+            window_start bigint NOT NULL,
+            window_end bigint NOT NULL,
+            samples integer NOT NULL,
+            error text);
+        CREATE INDEX IF NOT EXISTS {Table}_by_rule_tenant_time ON {Table} (rule, tenant, fired_at);
+        CREATE INDEX IF NOT EXISTS {Table}_by_time ON {Table} (fired_at);
+        """;
 }
