@@ -26,11 +26,27 @@ internal static class ScratchDirectory
     /// <summary>The folder all scratch folders of this user live in (created and swept on first use).</summary>
     public static string RootPath => Root.Value;
 
+    /// <summary>
+    /// Deletes a scratch folder. A server process that is still exiting may remove files of it at the same time (a
+    /// file listed a moment ago is gone: <see cref="DirectoryNotFoundException"/>), so the delete is retried a few times.
+    /// </summary>
     public static void Delete(string path)
     {
-        if (Directory.Exists(path))
+        for (var attempt = 1; ; attempt++)
         {
-            Directory.Delete(path, recursive: true);
+            try
+            {
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(100 * attempt);
+            }
         }
     }
 
