@@ -16,6 +16,8 @@ internal sealed class StudiesMetrics : IDisposable
         JobSkipped = _meter.CreateCounter<long>("cohort.studies.jobs.skipped", "{run}", "Job occurrences left to another host (claimed or already run).");
         JobDuration = _meter.CreateHistogram<double>("cohort.studies.jobs.duration", "s", "How long job runs took, retries included.");
         RuleFirings = _meter.CreateCounter<long>("cohort.studies.rules.firings", "{firing}", "Rule firings, by rule and whether the notification was sent.");
+        RuleArrivals = _meter.CreateCounter<long>("cohort.studies.rules.arrivals", "{trigger}", "Writes that an on-arrival rule reads, by outcome: queued, coalesced (one already pending) or dropped (queue full).");
+        RuleArrivalEvaluations = _meter.CreateCounter<long>("cohort.studies.rules.arrival.evaluations", "{evaluation}", "On-arrival rule evaluations, by rule and outcome.");
     }
 
     public Counter<long> JobRuns { get; }
@@ -27,6 +29,10 @@ internal sealed class StudiesMetrics : IDisposable
     public Histogram<double> JobDuration { get; }
 
     public Counter<long> RuleFirings { get; }
+
+    public Counter<long> RuleArrivals { get; }
+
+    public Counter<long> RuleArrivalEvaluations { get; }
 
     public void Dispose() => _meter.Dispose();
 }

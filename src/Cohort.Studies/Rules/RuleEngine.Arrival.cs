@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Cohort.Core;
@@ -119,7 +118,7 @@ public sealed partial class RuleEngine
                     if (!slot.Retired)
                     {
                         slot.Pending = true;
-                        _arrival.Arrivals.Add(1, new KeyValuePair<string, object?>("outcome", "coalesced"));
+                        _metrics.RuleArrivals.Add(1, new KeyValuePair<string, object?>("outcome", "coalesced"));
                         return;
                     }
                 }
@@ -135,12 +134,12 @@ public sealed partial class RuleEngine
 
             if (writer.TryWrite(slot))
             {
-                _arrival.Arrivals.Add(1, new KeyValuePair<string, object?>("outcome", "queued"));
+                _metrics.RuleArrivals.Add(1, new KeyValuePair<string, object?>("outcome", "queued"));
             }
             else
             {
                 Retire(slot);
-                _arrival.Arrivals.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
+                _metrics.RuleArrivals.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
                 Log.ArrivalDropped(_logger, rule, tenant.Id, _arrivalQueueCapacity);
             }
 
@@ -221,7 +220,7 @@ public sealed partial class RuleEngine
             Log.ArrivalEvaluationFailed(_logger, e, slot.Key.Rule, slot.Tenant.Id);
         }
 
-        _arrival.Evaluations.Add(1, new TagList { { "rule", slot.Key.Rule }, { "outcome", outcome } });
+        _metrics.RuleArrivalEvaluations.Add(1, new TagList { { "rule", slot.Key.Rule }, { "outcome", outcome } });
     }
 
     private void Retire(ArrivalSlot slot)
@@ -237,7 +236,6 @@ public sealed partial class RuleEngine
     {
         _arrival.Stopping.Cancel();
         _arrival.Queue?.Writer.TryComplete();
-        _arrival.Dispose();
     }
 
     /// <summary>A (rule, tenant) with an evaluation queued or running; <see cref="Pending"/> asks for one more after it.</summary>
@@ -252,36 +250,18 @@ public sealed partial class RuleEngine
         public bool Retired { get; set; }
     }
 
-    private sealed class ArrivalState : IDisposable
+    private sealed class ArrivalState(string[] rules)
     {
-        private readonly Meter _meter;
+        public string[] Rules { get; } = rules;
 
-        public ArrivalState(IEnumerable<string> rules, IMeterFactory? meterFactory)
-        {
-            Rules = [.. rules];
-            Dependencies = Rules.ToFrozenDictionary(r => r, _ => new ConditionalWeakTable<FormulaScope, FrozenSet<FieldReference>>(), StringComparer.Ordinal);
-            _meter = meterFactory?.Create(StudiesMetrics.MeterName) ?? new Meter(StudiesMetrics.MeterName);
-            Arrivals = _meter.CreateCounter<long>("cohort.studies.rules.arrivals", "{trigger}", "Writes that an on-arrival rule reads, by outcome: queued, coalesced (one already pending) or dropped (queue full).");
-            Evaluations = _meter.CreateCounter<long>("cohort.studies.rules.arrival.evaluations", "{evaluation}", "On-arrival rule evaluations, by rule and outcome.");
-        }
-
-        public string[] Rules { get; }
-
-        public FrozenDictionary<string, ConditionalWeakTable<FormulaScope, FrozenSet<FieldReference>>> Dependencies { get; }
+        public FrozenDictionary<string, ConditionalWeakTable<FormulaScope, FrozenSet<FieldReference>>> Dependencies { get; } =
+            rules.ToFrozenDictionary(r => r, _ => new ConditionalWeakTable<FormulaScope, FrozenSet<FieldReference>>(), StringComparer.Ordinal);
 
         public ConcurrentDictionary<(string Rule, string Tenant), ArrivalSlot> Slots { get; } = new();
 
+        /// <summary>Not disposed with the engine: workers still read its token while they wind down.</summary>
         public CancellationTokenSource Stopping { get; } = new();
 
         public Channel<ArrivalSlot>? Queue { get; set; }
-
-        public Counter<long> Arrivals { get; }
-
-        public Counter<long> Evaluations { get; }
-
-        public void Dispose()
-        {
-            _meter.Dispose(); // Stopping is not disposed: workers still read its token while they wind down
-        }
     }
 }

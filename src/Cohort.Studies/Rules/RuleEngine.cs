@@ -95,7 +95,7 @@ public sealed partial class RuleEngine : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _metrics = new StudiesMetrics(meterFactory);
-        _arrival = new ArrivalState(compiled.Values.Where(v => v.Item1.EvaluatesOnArrival).Select(v => v.Item1.Name), meterFactory);
+        _arrival = new ArrivalState([.. compiled.Values.Where(v => v.Item1.EvaluatesOnArrival).Select(v => v.Item1.Name)]);
     }
 
     /// <summary>The rules.</summary>
