@@ -177,17 +177,18 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                 continue;
             }
 
-            var last = definition.BucketStart(before - 1);
-            var floor = last > long.MaxValue - definition.PeriodNanoseconds ? long.MaxValue : last + definition.PeriodNanoseconds;
+            if (Find(definition) is not { } state)
+            {
+                continue; // dropped meanwhile
+            }
+
+            var floor = state.BucketEnd(state.BucketStart(before - 1));
             await RefreshCoreAsync(definition, floor, waitForRunning: true, cancellationToken).ConfigureAwait(false);
 
             lock (_lock)
             {
-                if (_rollups.TryGetValue(definition, out var state))
-                {
-                    state.PurgeFloor = Math.Max(state.PurgeFloor, Math.Min(floor, state.Watermark));
-                    state.Dirty.RemoveWhere(bucket => bucket < state.PurgeFloor);
-                }
+                state.PurgeFloor = Math.Max(state.PurgeFloor, Math.Min(floor, state.Watermark));
+                state.Dirty.RemoveWhere(bucket => bucket < state.PurgeFloor);
             }
         }
     }
@@ -206,13 +207,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                 continue;
             }
 
-            Rollup? state;
-            lock (_lock)
-            {
-                state = _rollups.GetValueOrDefault(definition);
-            }
-
-            if (state is null)
+            if (Find(definition) is not { } state)
             {
                 continue; // dropped meanwhile
             }
@@ -262,12 +257,7 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
     /// </summary>
     private async ValueTask RefreshCoreAsync(RollupDefinition rollup, long atLeast, bool waitForRunning, CancellationToken cancellationToken)
     {
-        Rollup state;
-        lock (_lock)
-        {
-            state = _rollups.GetValueOrDefault(rollup) ?? throw new InvalidOperationException($"The rollup of {rollup.Field} for {rollup.Tenant} is not maintained.");
-        }
-
+        var state = Find(rollup) ?? throw new InvalidOperationException($"The rollup of {rollup.Field} for {rollup.Tenant} is not maintained.");
         if (waitForRunning)
         {
             await state.RefreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -423,6 +413,14 @@ public sealed partial class InProcessRollupEngine : IRollupManager, IRollupReade
                 ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(into, shape.BucketStart(point.Timestamp), out _);
                 state.Add(point.Timestamp, number);
             }
+        }
+    }
+
+    private Rollup? Find(RollupDefinition rollup)
+    {
+        lock (_lock)
+        {
+            return _rollups.GetValueOrDefault(rollup);
         }
     }
 
