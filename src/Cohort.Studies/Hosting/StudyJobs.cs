@@ -60,6 +60,9 @@ internal sealed class StudyJobs
     /// <summary>The export cache's folder, inside <see cref="ExportFolder"/>.</summary>
     public string CacheFolder => Path.Combine(ExportFolder, "cache");
 
+    /// <summary>The export job's exporter (over the host's <see cref="IPointReader"/> and <see cref="CacheFolder"/>), created on first use.</summary>
+    public ResearchExporter Exporter => _exporter.Value;
+
     /// <summary>The built-in handler of a schedule, or <see langword="null"/> when the kind has none (<c>user</c>).</summary>
     public Func<JobContext, CancellationToken, ValueTask>? BuiltIn(ManifestSchedule schedule) => schedule.Job switch
     {
@@ -271,7 +274,7 @@ internal sealed class StudyJobs
                 var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
                 await using (output.ConfigureAwait(false))
                 {
-                    result = await export(_exporter.Value, output, _tenants, TimeRange.Between(start, start.AddDays(1)), cancellationToken).ConfigureAwait(false);
+                    result = await export(Exporter, output, _tenants, TimeRange.Between(start, start.AddDays(1)), cancellationToken).ConfigureAwait(false);
                 }
 
                 File.Move(temp, path, overwrite: true);

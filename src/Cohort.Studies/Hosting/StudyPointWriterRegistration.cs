@@ -75,8 +75,8 @@ internal static class StudyPointWriterRegistration
 
     /// <summary>An exporter over the built-in export job's cache folder, when the manifest schedules that job.</summary>
     private static ResearchExporter? ExportJobExporter(StudyManifest manifest, IServiceProvider provider) =>
-        manifest.Schedules.Any(s => s.Job == "export") && provider.GetService<StudyJobs>() is { } jobs && provider.GetService<IPointReader>() is { } reader
-            ? new ResearchExporter(reader, new FolderExportCache(jobs.CacheFolder), provider.GetService<TimeProvider>())
+        manifest.Schedules.Any(s => s.Job == "export") && provider.GetService<StudyJobs>() is { } jobs && provider.GetService<IPointReader>() is not null
+            ? jobs.Exporter
             : null;
 
     private static int FindLast(IServiceCollection services)
