@@ -53,9 +53,9 @@ public sealed class ResearchExporter
     {
         ArgumentNullException.ThrowIfNull(batch);
         var days = new HashSet<long>();
-        foreach (var point in batch.ToPoints())
+        foreach (var timestamp in batch.Timestamps)
         {
-            days.Add(FloorDay(point.Timestamp));
+            days.Add(FloorDay(timestamp));
         }
 
         foreach (var day in days)
