@@ -61,30 +61,11 @@ internal abstract class FusedKernel
     private static int Count(BatchNode node) => 1 + node.Children.Sum(Count);
 
     /// <summary>The width a planned tree runs at: <see cref="Simd.For"/> of its operations (nodes that are not leaves) and distinct inputs.</summary>
-    public static SimdWidth WidthFor(BatchNode root)
-    {
-        var inputs = new HashSet<int>();
-        var operations = 0;
-        var pending = new Stack<BatchNode>([root]);
-        while (pending.TryPop(out var node))
-        {
-            if (node is InputNode input)
-            {
-                inputs.Add(input.Index);
-            }
-            else if (node is not ConstantNode)
-            {
-                operations++;
-            }
+    public static SimdWidth WidthFor(BatchNode root) => Simd.For(Operations(root), Inputs(root).Distinct().Count());
 
-            foreach (var child in node.Children)
-            {
-                pending.Push(child);
-            }
-        }
+    private static int Operations(BatchNode node) => node is ConstantNode or InputNode ? 0 : 1 + node.Children.Sum(Operations);
 
-        return Simd.For(operations, inputs.Count);
-    }
+    private static IEnumerable<int> Inputs(BatchNode node) => node is InputNode input ? [input.Index] : node.Children.SelectMany(Inputs);
 
     private static bool InputsFit(BatchNode node) =>
         node is InputNode input ? input.Index < FusedColumns.Capacity : node.Children.All(InputsFit);
