@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Cohort.Aggregation;
 
 namespace Cohort.Cli.Commands;
@@ -23,7 +22,7 @@ internal static class AggregationCommands
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var query = new AggregateQuery(parse.GetValue(measure)!, ParseDate(parse.GetValue(from)!, "--from"), ParseDate(parse.GetValue(to)!, "--to"))
+            var query = new AggregateQuery(parse.GetValue(measure)!, CliInput.ParseTime(parse.GetValue(from)!, "--from"), CliInput.ParseTime(parse.GetValue(to)!, "--to"))
             {
                 CreatedBy = parse.GetValue(createdBy),
                 WildcardGroups = ParseWildcard(parse.GetValue(wildcard)),
@@ -89,10 +88,6 @@ internal static class AggregationCommands
 
     private static string ExistingFile(string path) => File.Exists(path) ? path : throw new CliUsageException($"no such file: {path}");
 
-    private static DateTimeOffset ParseDate(string text, string option) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date)
-            ? date
-            : throw new CliUsageException($"{option}: '{text}' is not an ISO-8601 date");
 
     private static System.Collections.Immutable.ImmutableArray<int> ParseWildcard(string? text)
     {

@@ -30,8 +30,8 @@ internal static class StudyExportCommand
         {
             var who = ParseTenants(parse.GetValue(tenants)!);
             var range = new TimeRange(
-                Timestamps.FromDateTimeOffset(ParseTime(parse.GetValue(from)!, "--from")),
-                Timestamps.FromDateTimeOffset(ParseTime(parse.GetValue(to)!, "--to")));
+                Timestamps.FromDateTimeOffset(CliInput.ParseTime(parse.GetValue(from)!, "--from")),
+                Timestamps.FromDateTimeOffset(CliInput.ParseTime(parse.GetValue(to)!, "--to")));
             if (range.End < range.Start)
             {
                 throw new CliUsageException("--to: the end is before --from");
@@ -78,10 +78,6 @@ internal static class StudyExportCommand
         return [.. ids.Select(id => Tenant.IsValid(id, out var why) ? new Tenant(id) : throw new CliUsageException($"--tenants: '{id}': {why}"))];
     }
 
-    private static DateTimeOffset ParseTime(string text, string option) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? time
-            : throw new CliUsageException($"{option}: '{text}' is not an ISO-8601 date or time");
 
     /// <summary>No cache: every day is read from the store and nothing is kept.</summary>
     private sealed class NoExportCache : IExportCache
