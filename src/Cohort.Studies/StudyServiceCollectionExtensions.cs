@@ -65,7 +65,8 @@ public static class StudyServiceCollectionExtensions
     /// firings go to a <see cref="SqliteRuleFiringStore"/> in <c>cohort-rule-firings.db</c> of the working folder unless
     /// an <see cref="IRuleFiringStore"/> is registered. The store's <see cref="Cohort.Core.IPointWriter"/>, registered
     /// before this call, is wrapped in a <see cref="StudyPointWriter"/>: writes trigger the rules evaluated
-    /// <c>on-arrival</c> and invalidate a registered <see cref="Cohort.Studies.Exports.ResearchExporter"/>'s cached days.
+    /// <c>on-arrival</c>, invalidate a registered <see cref="Cohort.Studies.Exports.ResearchExporter"/>'s cached days
+    /// and mark the in-process rollup buckets late points land in.
     /// </summary>
     /// <exception cref="InvalidOperationException">The manifest has on-arrival rules and no store is registered yet.</exception>
     /// <exception cref="StudyManifestException">The manifest is invalid: every problem with its JSON path.</exception>
